@@ -1,0 +1,1 @@
+"""The `llm-orc` command line."""

@@ -1,0 +1,165 @@
+"""The rich live view of a run: one row per agent with its status and streaming text, then the
+final answer and a summary table."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.spinner import Spinner
+from rich.table import Table
+from rich.text import Text
+
+from llm_orc.config.ensemble import Ensemble
+from llm_orc.execution.events import (
+    AgentFailed,
+    AgentFallback,
+    AgentFinished,
+    AgentRetrying,
+    AgentSkipped,
+    AgentStarted,
+    AgentTextDelta,
+    EnsembleFinished,
+    EnsembleStarted,
+    RunEvent,
+)
+from llm_orc.execution.result import AgentStatus, RunResult, RunStatus
+
+_TAIL = 72
+_STYLES = {
+    "waiting": "dim",
+    "running": "cyan",
+    "retrying": "yellow",
+    "succeeded": "green",
+    "failed": "red",
+    "skipped": "dim yellow",
+    "cancelled": "red",
+}
+
+
+@dataclass
+class _Row:
+    name: str
+    state: str = "waiting"
+    model: str = ""
+    started: float | None = None
+    ended: float | None = None
+    chars: int = 0
+    tail: str = ""
+    note: str = ""
+    spinner: Spinner = field(default_factory=lambda: Spinner("dots", style="cyan"))
+
+
+class LiveView:
+    """Renders the event stream while the run goes on (`handle`), then the outcome (`finish`)."""
+
+    def __init__(self, ensemble: Ensemble, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.out = Console()
+        self.ensemble = ensemble
+        self.rows = {agent.name: _Row(agent.name) for agent in ensemble.agents}
+        # Live re-renders `self` (through __rich__) on its own clock: events only update rows.
+        self.live = Live(self, console=self.console, refresh_per_second=12)
+        self.live.start()
+
+    def __rich__(self) -> Table:
+        return self._render()
+
+    def handle(self, event: RunEvent) -> None:
+        if isinstance(event, EnsembleStarted | EnsembleFinished):
+            return
+        row = self.rows.get(event.agent)
+        if row is None:
+            return
+        now = time.monotonic()
+        if isinstance(event, AgentStarted):
+            row.state, row.model = "running", f"{event.provider}/{event.model}"
+            row.started = row.started or now
+            row.note = f"attempt {event.attempt}" if event.attempt > 1 else ""
+        elif isinstance(event, AgentTextDelta):
+            row.chars += len(event.text)
+            row.tail = (row.tail + event.text)[-400:]
+        elif isinstance(event, AgentRetrying):
+            row.state, row.note = "retrying", f"retry in {event.delay_seconds:.1f}s: {event.error}"
+        elif isinstance(event, AgentFallback):
+            row.note = f"fallback to '{event.to_profile}': {event.error}"
+        elif isinstance(event, AgentFinished):
+            row.state, row.ended = "succeeded", now
+            row.note = f"{event.usage.input_tokens}+{event.usage.output_tokens} tokens"
+        elif isinstance(event, AgentFailed):
+            row.state, row.ended, row.note = (
+                "cancelled" if event.error_type == "cancelled" else "failed",
+                now,
+                event.error,
+            )
+        elif isinstance(event, AgentSkipped):
+            row.state, row.note = "skipped", event.reason
+
+    def _render(self) -> Table:
+        table = Table(
+            title=f"[bold]{self.ensemble.name}[/]", title_justify="left", expand=True, box=None
+        )
+        table.add_column("", width=2)
+        table.add_column("agent", no_wrap=True)
+        table.add_column("model", no_wrap=True, style="dim")
+        table.add_column("time", justify="right", no_wrap=True)
+        table.add_column("output", ratio=1, no_wrap=True, overflow="ellipsis")
+        now = time.monotonic()
+        for row in self.rows.values():
+            style = _STYLES[row.state]
+            icon = row.spinner if row.state == "running" else Text(_icon(row.state), style=style)
+            elapsed = ""
+            if row.started is not None:
+                elapsed = f"{(row.ended or now) - row.started:.1f}s"
+            text = row.note if row.state != "running" or not row.tail else _last_line(row.tail)
+            table.add_row(icon, Text(row.name, style=style), row.model, elapsed, Text(text))
+        return table
+
+    def finish(self, result: RunResult) -> None:
+        self.live.stop()
+        answer = result.final_answer
+        if answer is not None:
+            title = f"final answer — {result.final_agent}"
+            self.out.print(Panel(Markdown(answer), title=title, title_align="left"))
+        self.out.print(_summary(result))
+
+
+def _icon(state: str) -> str:
+    return {
+        "waiting": "·",
+        "retrying": "↻",
+        "succeeded": "✓",
+        "failed": "✗",
+        "skipped": "-",
+        "cancelled": "✗",
+    }.get(state, "?")
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    return last[-_TAIL:]
+
+
+def _summary(result: RunResult) -> Group:
+    usage = result.usage
+    status_style = {
+        RunStatus.SUCCEEDED: "green",
+        RunStatus.PARTIAL: "yellow",
+    }.get(result.status, "red")
+    line = Text.assemble(
+        (result.status.value, f"bold {status_style}"),
+        f" in {result.duration_seconds:.1f}s · ",
+        f"{result.count(AgentStatus.SUCCEEDED)}/{len(result.agents)} agents succeeded · ",
+        f"{usage.input_tokens} in + {usage.output_tokens} out tokens · ${usage.cost:.4f}",
+    )
+    problems = [
+        Text(f"  {agent.name}: {agent.status.value}: {agent.error}", style="red")
+        for agent in result.agents
+        if agent.error is not None
+    ]
+    return Group(line, *problems)

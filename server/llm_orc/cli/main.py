@@ -1,0 +1,119 @@
+"""`llm-orc`: the command-line entry point. Parses arguments and dispatches to one module per
+command; each command module is imported only when it runs, so `--help` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from llm_orc import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+_COMMANDS = {
+    "invoke": "llm_orc.cli.invoke",
+    "validate": "llm_orc.cli.validate",
+    "plan": "llm_orc.cli.plan",
+    "list-ensembles": "llm_orc.cli.listing",
+    "list-profiles": "llm_orc.cli.listing",
+    "init": "llm_orc.cli.init",
+    "config": "llm_orc.cli.config_show",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llm-orc",
+        description="Run ensembles of LLM agents: validate them, plan them, invoke them.",
+    )
+    parser.add_argument("--version", action="version", version=f"llm-orc {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    invoke = commands.add_parser(
+        "invoke",
+        help="run an ensemble on an input",
+        description="Run ENSEMBLE (a name or a .yaml path). The input is INPUT or --input, "
+        "followed by the content of -f FILE or of standard input when piped; without any, "
+        "the ensemble's default_task.",
+    )
+    invoke.add_argument("ensemble", metavar="ENSEMBLE")
+    invoke.add_argument("input", metavar="INPUT", nargs="?", help="the input text")
+    invoke.add_argument("--input", dest="input_option", metavar="TEXT", help="the input text")
+    invoke.add_argument("-f", "--file", metavar="FILE", help="read input material from FILE")
+    invoke.add_argument(
+        "-o",
+        "--output-format",
+        choices=["rich", "json", "text"],
+        help="rich: live view then the answer (default on a terminal); text: only the final "
+        "answer (default in a pipe); json: the result document",
+    )
+    invoke.add_argument("--max-concurrency", type=_positive_int, metavar="N")
+    invoke.add_argument("--timeout", type=_positive_float, metavar="SECONDS")
+
+    validate = commands.add_parser(
+        "validate",
+        help="check ensemble files",
+        description="Check ensembles (files or names; default: every ensemble found) and print "
+        "path:line:col: severity[code]: message for each problem. Exit 1 on errors.",
+    )
+    validate.add_argument("targets", metavar="FILE|NAME", nargs="*")
+
+    plan = commands.add_parser("plan", help="show an ensemble's dependency graph")
+    plan.add_argument("ensemble", metavar="ENSEMBLE")
+
+    commands.add_parser("list-ensembles", help="list the ensembles found")
+    commands.add_parser("list-profiles", help="list the model profiles in effect")
+
+    init = commands.add_parser("init", help="create .llm-orc/ here with example ensembles")
+    init.add_argument("--force", action="store_true", help="overwrite example files")
+
+    config = commands.add_parser("config", help="inspect configuration")
+    config_commands = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
+    config_commands.required = True
+    config_commands.add_parser(
+        "show", help="print the effective configuration and where each value came from"
+    )
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    module = importlib.import_module(_COMMANDS[args.command])
+    from llm_orc.errors import LlmOrcError
+
+    try:
+        code: int = module.run_command(args)
+    except LlmOrcError as exc:
+        from llm_orc.cli.reporting import print_error
+
+        print_error(exc)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_ERROR
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

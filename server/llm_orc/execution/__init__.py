@@ -1,0 +1,1 @@
+"""Running ensembles: the scheduler, its event stream, and the result document."""

@@ -1,0 +1,1 @@
+"""Providers run models: the interface, the registry, and the built-in providers."""

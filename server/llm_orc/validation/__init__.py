@@ -1,0 +1,39 @@
+"""Validation of ensembles and profiles files: text in, located diagnostics out.
+
+Diagnostic codes (all errors unless marked):
+
+- `yaml-syntax`, `empty-document`, `duplicate-key`: the YAML itself.
+- `missing-key`, `unknown-key`, `invalid-type`, `invalid-value`: the JSON Schema.
+- `ignored-key` (warning), `unsupported-feature`: keys of the public llm-orc format that are
+  accepted and ignored, or not run here (marked in the schema).
+- `duplicate-agent`, `missing-dependency`, `dependency-cycle`: the agent graph.
+- `unknown-profile`, `unknown-provider`, `unknown-placeholder` (warning): names referred to.
+"""
+
+from llm_orc.validation.diagnostics import (
+    Diagnostic,
+    Position,
+    Range,
+    RelatedLocation,
+    Severity,
+)
+from llm_orc.validation.graph_checks import find_cycles
+from llm_orc.validation.validator import (
+    ValidationReport,
+    validate_ensemble_data,
+    validate_ensemble_text,
+    validate_profiles_text,
+)
+
+__all__ = [
+    "Diagnostic",
+    "Position",
+    "Range",
+    "RelatedLocation",
+    "Severity",
+    "ValidationReport",
+    "find_cycles",
+    "validate_ensemble_data",
+    "validate_ensemble_text",
+    "validate_profiles_text",
+]

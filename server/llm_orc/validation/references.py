@@ -1,0 +1,142 @@
+"""Names an ensemble or a profiles file refers to: profiles, providers and template placeholders."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from llm_orc.validation.diagnostics import Diagnostic, Severity
+from llm_orc.validation.graph_checks import AgentView
+from llm_orc.validation.wording import did_you_mean
+from llm_orc.validation.yaml_index import Path, SourceMap
+
+if TYPE_CHECKING:
+    from llm_orc.config.profiles import ModelProfile
+
+PLACEHOLDER = re.compile(r"\{(input|deps\.([A-Za-z0-9_.\-]+))\}")
+"""`{input}` and `{deps.NAME}`; every other brace in a prompt_template is literal text.
+
+The same pattern as `llm_orc.execution.prompting.PLACEHOLDER`: what is checked here is exactly
+what gets substituted there.
+"""
+_PROFILE_KEYS = ("model_profile", "fallback_model_profile")
+_LISTED = 10
+
+
+def profile_diagnostics(
+    agents: Sequence[AgentView],
+    source: SourceMap,
+    profiles: Mapping[str, ModelProfile],
+    providers: Collection[str] | None,
+) -> list[Diagnostic]:
+    """unknown-profile for agents' profile names; unknown-provider for the profiles they use."""
+    out: list[Diagnostic] = []
+    for agent in agents:
+        for key in _PROFILE_KEYS:
+            name = agent.body.get(key)
+            if not isinstance(name, str):
+                continue
+            at = agent.path(key)
+            profile = profiles.get(name)
+            if profile is None:
+                text = f"unknown model profile '{name}'" + _known(name, profiles)
+                out.append(Diagnostic("unknown-profile", text, source.value_range(at)))
+                continue
+            # On its own profile an agent's `provider` wins; on the fallback it is not applied.
+            overridden = key == "model_profile" and isinstance(agent.body.get("provider"), str)
+            provider = profile.provider
+            if providers is None or overridden or provider is None or provider in providers:
+                continue
+            text = (
+                f"profile '{name}' uses provider '{provider}', which is not available here "
+                f"(available: {_listing(providers)})"
+            )
+            out.append(Diagnostic("unknown-provider", text, source.value_range(at)))
+    return out
+
+
+def provider_diagnostics(
+    agents: Sequence[AgentView], source: SourceMap, providers: Collection[str]
+) -> list[Diagnostic]:
+    """unknown-provider for agents' own `provider` values."""
+    return [
+        _unknown_provider(agent.body["provider"], agent.path("provider"), source, providers)
+        for agent in agents
+        if isinstance(agent.body.get("provider"), str) and agent.body["provider"] not in providers
+    ]
+
+
+def profiles_file_provider_diagnostics(
+    data: Any, source: SourceMap, providers: Collection[str]
+) -> list[Diagnostic]:
+    """unknown-provider in a profiles file: one profile with `name:`, or `model_profiles:`."""
+    if not isinstance(data, dict):
+        return []
+    entries: list[tuple[Path, Any]] = []
+    if "name" in data:
+        entries.append(((), data))
+    elif isinstance(data.get("model_profiles"), dict):
+        entries.extend(
+            (("model_profiles", name), body) for name, body in data["model_profiles"].items()
+        )
+    return [
+        _unknown_provider(body["provider"], (*at, "provider"), source, providers)
+        for at, body in entries
+        if isinstance(body, dict)
+        and isinstance(body.get("provider"), str)
+        and body["provider"] not in providers
+    ]
+
+
+def placeholder_diagnostics(agents: Sequence[AgentView], source: SourceMap) -> list[Diagnostic]:
+    """unknown-placeholder: `{deps.NAME}` in a prompt_template where NAME is not in depends_on."""
+    names = {agent.name for agent in agents}
+    out: list[Diagnostic] = []
+    for agent in agents:
+        template = agent.body.get("prompt_template")
+        if not isinstance(template, str) or "{deps." not in template:
+            continue
+        deps = [dep for dep, _ in agent.deps]
+        reported: set[str] = set()
+        for match in PLACEHOLDER.finditer(template):
+            name = match.group(2)
+            if name is None or name in deps or name in reported:
+                continue
+            reported.add(name)
+            if name in names:
+                hint = f"; add '{name}' to depends_on to use its output"
+            else:
+                hint = did_you_mean(name, deps) or " and is not an agent of this ensemble"
+            out.append(
+                Diagnostic(
+                    "unknown-placeholder",
+                    f"{match.group(0)} is not replaced: '{name}' is not in this agent's "
+                    f"depends_on{hint}",
+                    source.text_range(agent.path("prompt_template"), match.group(0)),
+                    Severity.WARNING,
+                )
+            )
+    return out
+
+
+def _unknown_provider(
+    name: str, at: Path, source: SourceMap, providers: Collection[str]
+) -> Diagnostic:
+    text = (
+        f"provider '{name}' is not available here (available: {_listing(providers)})"
+        f"{did_you_mean(name, providers)}"
+    )
+    return Diagnostic("unknown-provider", text, source.value_range(at))
+
+
+def _known(name: str, known: Collection[str]) -> str:
+    """`; did you mean 'x'?` when one is close, else the list of known names."""
+    return did_you_mean(name, known) or f" (known: {_listing(known)})"
+
+
+def _listing(names: Collection[str]) -> str:
+    ordered = sorted(names)
+    if len(ordered) > _LISTED:
+        return ", ".join(ordered[:_LISTED]) + f", … ({len(ordered)} in all)"
+    return ", ".join(ordered) if ordered else "none"

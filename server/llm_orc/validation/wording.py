@@ -1,0 +1,80 @@
+"""How values and suggestions read in diagnostic messages, so every check words them alike."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+_SHOWN_CHARS = 40
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """`; did you mean 'x'?` for the closest candidate, or an empty string."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{matches[0]}'?" if matches else ""
+
+
+def quoted(values: Iterable[object]) -> str:
+    """`'a', 'b', 'c'`."""
+    return ", ".join(show(value) for value in values)
+
+
+def show(value: Any) -> str:
+    """A value as it would be written in YAML: scalars literally, collections by kind."""
+    if isinstance(value, str):
+        text = value if len(value) <= _SHOWN_CHARS else value[: _SHOWN_CHARS - 1] + "…"
+        return f"'{text}'"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | date):
+        return str(value)
+    return kind_of(value)
+
+
+def kind_of(value: Any) -> str:
+    """`a mapping`, `a list`, `a string`, ... as YAML readers think of them."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, date):
+        return "a date"
+    return f"a {type(value).__name__}"
+
+
+JSON_TYPES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def json_types(types: Iterable[str]) -> str:
+    """JSON Schema type names as `a string or a mapping`."""
+    return " or ".join(JSON_TYPES.get(name, name) for name in types)
+
+
+def clause(description: str) -> str:
+    """A schema description as a clause inside a sentence: lower-case start, no final period."""
+    text = description.strip().rstrip(".")
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    return text

@@ -1,0 +1,250 @@
+"""The `llm-orc` command end to end, as a user runs it, on the deterministic provider."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from llm_orc.schemas import load_schema
+
+CONFIG = """\
+model_profiles:
+  fake:
+    provider: scripted
+    model: fake-model
+    options:
+      reply: "{agent} read: {input}"
+  echo:
+    provider: scripted
+    model: fake-model
+    options: {echo_prompt: true}
+  stuck:
+    provider: scripted
+    model: fake-model
+    options: {hang: true}
+"""
+
+PIPELINE = """\
+name: pipeline
+description: two readers and a writer
+default_task: the default task
+agents:
+  - name: reader
+    model_profile: fake
+  - name: other
+    model_profile: fake
+  - name: writer
+    model_profile: echo
+    depends_on: [reader, other]
+"""
+
+BROKEN = """\
+name: broken
+description: "Größe 🎵"
+agents:
+  - name: a
+    model_profile: fake
+    depends_on: [b]
+  - name: b
+    model_profile: fake
+    temprature: 0.3
+    depends_on: [a]
+"""
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).parent / "llm-orc"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "llm_orc.cli.main"]
+
+
+@pytest.fixture
+def project(tmp_path: Path, isolated_config: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / ".llm-orc" / "ensembles").mkdir(parents=True)
+    (root / ".llm-orc" / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    (root / ".llm-orc" / "ensembles" / "pipeline.yaml").write_text(PIPELINE, encoding="utf-8")
+    (root / "broken.yaml").write_text(BROKEN, encoding="utf-8")
+    return root
+
+
+def llm_orc(
+    project: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "120"}
+    return subprocess.run(
+        [*_command(), *args],
+        cwd=project,
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_help_lists_every_command(project: Path) -> None:
+    done = llm_orc(project, "--help")
+    assert done.returncode == 0
+    for command in ("invoke", "validate", "plan", "list-ensembles", "list-profiles", "init"):
+        assert command in done.stdout
+
+
+def test_invoke_text_prints_only_the_final_answer(project: Path) -> None:
+    done = llm_orc(project, "invoke", "pipeline", "hello", "-o", "text")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "hello\n\nResults from other agents:\n\n"
+        "## reader\nreader read: hello\n\n## other\nother read: hello\n"
+    )
+
+
+def test_invoke_reads_piped_stdin_and_joins_instruction_and_material(project: Path) -> None:
+    piped = llm_orc(project, "invoke", "pipeline", "-o", "text", stdin="code here\n")
+    assert piped.stdout.startswith("code here\n\nResults from other agents:")
+    both = llm_orc(project, "invoke", "pipeline", "Check this", "-o", "text", stdin="code here")
+    assert both.stdout.startswith("Check this\n\ncode here\n\nResults")
+
+
+def test_invoke_reads_a_file_and_falls_back_to_default_task(project: Path) -> None:
+    (project / "input.txt").write_text("from a file", encoding="utf-8")
+    from_file = llm_orc(project, "invoke", "pipeline", "-f", "input.txt", "-o", "text")
+    assert from_file.stdout.startswith("from a file\n\n")
+    default = llm_orc(project, "invoke", "pipeline", "-o", "text")
+    assert default.stdout.startswith("the default task\n\n")
+
+
+def test_invoke_json_is_the_result_document(project: Path) -> None:
+    done = llm_orc(project, "invoke", "pipeline", "--input", "x", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    jsonschema.Draft202012Validator(load_schema("result")).validate(document)
+    assert document["status"] == "succeeded"
+    assert document["final_answer"]["agent"] == "writer"
+    assert [a["name"] for a in document["agents"]] == ["reader", "other", "writer"]
+    assert document["agents"][0]["output"] == "reader read: x"
+    assert document["source"].endswith("pipeline.yaml")
+
+
+def test_invoke_rich_shows_the_final_answer(project: Path) -> None:
+    done = llm_orc(project, "invoke", "pipeline", "hello", "-o", "rich")
+    assert done.returncode == 0, done.stderr
+    assert "final answer" in done.stdout
+    assert "reader read: hello" in done.stdout
+    assert "succeeded" in done.stdout
+
+
+def test_invoke_timeout_exits_124_and_keeps_finished_agents(project: Path) -> None:
+    ensemble = project / "slow.yaml"
+    ensemble.write_text(
+        "name: slow\nagents:\n  - name: quick\n    model_profile: fake\n"
+        "  - name: stuck\n    model_profile: stuck\n",
+        encoding="utf-8",
+    )
+    done = llm_orc(project, "invoke", str(ensemble), "go", "--timeout", "0.2", "-o", "json")
+    assert done.returncode == 124
+    document = json.loads(done.stdout)
+    assert document["status"] == "timed_out"
+    assert document["agents"][0]["output"] == "quick read: go"
+    assert document["agents"][1]["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("invoke", "nope", "x"), "llm-orc: error: no ensemble named 'nope'; available:"),
+        (("invoke", "missing.yaml", "x"), "llm-orc: error: missing.yaml: no such file"),
+        (("invoke", "pipeline", "a", "--input", "b"), "either as INPUT or as --input"),
+        (("invoke", "pipeline", "-f", "absent.txt"), "absent.txt: cannot read input file"),
+    ],
+)
+def test_bad_invocations_fail_with_one_clear_line(
+    project: Path, args: tuple[str, ...], message: str
+) -> None:
+    done = llm_orc(project, *args)
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_missing_input_without_default_task_is_an_error(project: Path) -> None:
+    (project / "bare.yaml").write_text(
+        "name: bare\nagents:\n  - name: a\n    model_profile: fake\n", encoding="utf-8"
+    )
+    done = llm_orc(project, "invoke", "bare.yaml")
+    assert done.returncode == 1
+    assert "needs an input" in done.stderr
+
+
+def test_invoking_an_invalid_file_reports_located_errors_and_runs_nothing(project: Path) -> None:
+    done = llm_orc(project, "invoke", "broken.yaml", "x", "-o", "json")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "broken.yaml:9:5: error[unknown-key]: unknown key 'temprature'" in done.stderr
+    assert "error[dependency-cycle]" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_validate_prints_compiler_style_lines_and_exits_1(project: Path) -> None:
+    done = llm_orc(project, "validate", "broken.yaml")
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert (
+        "broken.yaml:9:5: error[unknown-key]: unknown key 'temprature' in agent 'b'; "
+        "did you mean 'temperature'?"
+    ) in lines
+    cycle = [line for line in lines if "dependency-cycle" in line]
+    assert len(cycle) == 2
+    assert all("a -> b -> a" in line or "b -> a -> b" in line for line in cycle)
+    assert "checked 1 ensemble: 3 error(s)" in done.stderr
+
+
+def test_validate_without_arguments_checks_every_ensemble(project: Path) -> None:
+    done = llm_orc(project, "validate")
+    assert done.returncode == 0, done.stdout
+    assert "checked" in done.stderr and "0 error(s)" in done.stderr
+
+
+def test_plan_shows_levels_and_the_critical_path(project: Path) -> None:
+    done = llm_orc(project, "plan", "pipeline")
+    assert done.returncode == 0, done.stderr
+    assert "level 0:" in done.stdout and "level 1:" in done.stdout
+    assert "writer <- reader, other" in done.stdout
+    assert "critical path (2 agents): reader -> writer" in done.stdout
+
+
+def test_list_commands(project: Path) -> None:
+    ensembles = llm_orc(project, "list-ensembles")
+    assert ensembles.returncode == 0
+    assert "pipeline" in ensembles.stdout and "code-review" in ensembles.stdout
+    profiles = llm_orc(project, "list-profiles")
+    assert "fake" in profiles.stdout and "local" in profiles.stdout
+
+
+def test_config_show_says_where_each_profile_came_from(project: Path) -> None:
+    done = llm_orc(project, "config", "show")
+    assert done.returncode == 0, done.stderr
+    assert "fake:  # from .llm-orc/config.yaml" in done.stdout
+    assert "local:  # from <built-in>" in done.stdout
+
+
+def test_init_creates_examples_and_never_overwrites_without_force(tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    first = llm_orc(root, "init")
+    assert first.returncode == 0
+    review = root / ".llm-orc" / "ensembles" / "code-review.yaml"
+    assert review.exists()
+    review.write_text("# my edits\n" + review.read_text(encoding="utf-8"), encoding="utf-8")
+    again = llm_orc(root, "init")
+    assert again.returncode == 0
+    assert review.read_text(encoding="utf-8").startswith("# my edits")
+    assert "kept .llm-orc/ensembles/code-review.yaml" in again.stderr
+    validated = llm_orc(root, "validate")
+    assert validated.returncode == 0, validated.stdout
