@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 
 import jsonschema
@@ -248,3 +251,103 @@ def test_init_creates_examples_and_never_overwrites_without_force(tmp_path: Path
     assert "kept .llm-orc/ensembles/code-review.yaml" in again.stderr
     validated = llm_orc(root, "validate")
     assert validated.returncode == 0, validated.stdout
+
+
+def _read_line_from_fifo(fifo: Path, timeout: float) -> str:
+    """One line from FIFO; if no writer comes within TIMEOUT, unblock the reader and fail."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+
+        def read() -> str:
+            with fifo.open(encoding="utf-8") as reader:
+                return reader.readline()
+
+        future = pool.submit(read)
+        try:
+            return future.result(timeout=timeout)
+        except FuturesTimeout:
+            with fifo.open("w", encoding="utf-8"):
+                pass  # an empty writer lets the blocked open return
+            raise AssertionError("the run never started its hanging agent") from None
+
+
+def test_ctrl_c_cancels_cleanly_and_keeps_what_finished(project: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "started"
+    os.mkfifo(fifo)
+    (project / "interrupt.yaml").write_text(
+        "name: interrupt\nagents:\n"
+        "  - name: quick\n    model_profile: fake\n"
+        "  - name: stuck\n    model_profile: stuck\n    depends_on: [quick]\n"
+        f"    options: {{hang: true, announce_to: '{fifo}'}}\n"
+        "  - name: never\n    model_profile: fake\n    depends_on: [stuck]\n",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [*_command(), "invoke", "interrupt.yaml", "go", "-o", "json"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert _read_line_from_fifo(fifo, timeout=30) == "stuck\n"  # `stuck` is generating
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    document = json.loads(stdout)
+    assert document["status"] == "cancelled"
+    statuses = {agent["name"]: agent["status"] for agent in document["agents"]}
+    assert statuses == {"quick": "succeeded", "stuck": "cancelled", "never": "skipped"}
+    assert document["agents"][0]["output"] == "quick read: go"
+
+
+PLUGIN = """
+from llm_orc.providers.base import Generation
+
+
+class ShoutingProvider:
+    name = "shouting"
+    default_max_concurrency = None
+
+    async def generate(self, request, on_text):
+        text = request.prompt.upper()
+        on_text(text)
+        return Generation(text, 1, 1, request.model)
+"""
+
+
+def test_a_provider_installed_as_an_entry_point_plugin_is_used(
+    project: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    dist = site / "shouting_provider-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (site / "shouting_provider.py").write_text(PLUGIN, encoding="utf-8")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: shouting-provider\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[llm_orc.providers]\nshouting = shouting_provider:ShoutingProvider\n", encoding="utf-8"
+    )
+    (project / "loud.yaml").write_text(
+        "name: loud\nagents:\n  - name: a\n    model: any\n    provider: shouting\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    done = subprocess.run(
+        [*_command(), "invoke", "loud.yaml", "quiet words", "-o", "text"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "QUIET WORDS\n"
+    without = llm_orc(project, "validate", "loud.yaml")
+    assert without.returncode == 1
+    assert "error[unknown-provider]" in without.stdout

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from llm_orc.cli.main import EXIT_ERROR, EXIT_OK
+from llm_orc.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from llm_orc.cli.reporting import print_issues
 from llm_orc.config.ensemble import Ensemble
 from llm_orc.config.workspace import Workspace
@@ -18,7 +18,6 @@ from llm_orc.execution.runner import EventHook, prepare_run
 from llm_orc.execution.scheduler import RunOptions
 
 EXIT_TIMEOUT = 124
-EXIT_INTERRUPTED = 130
 
 
 def read_input(args: argparse.Namespace) -> str | None:
@@ -81,7 +80,8 @@ def _execute(
             return await execution.execute()
         except asyncio.CancelledError:
             # Ctrl-C: the run stopped its agents and kept what finished.
-            assert execution.result is not None
+            if execution.result is None:
+                raise KeyboardInterrupt from None
             return execution.result
 
     return asyncio.run(main())

@@ -13,6 +13,7 @@ from llm_orc import __version__
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 _COMMANDS = {
     "invoke": "llm_orc.cli.invoke",
@@ -112,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("llm-orc: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return code
 
 

@@ -39,6 +39,7 @@ class Agent(BaseModel):
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     output_format: Literal["text", "json"] = "text"
+    output_schema: dict[str, Any] | None = None
     fallback_model_profile: str | None = None
     retries: RetryPolicy = RetryPolicy()
     options: dict[str, Any] = Field(default_factory=dict)
@@ -60,6 +61,11 @@ class Agent(BaseModel):
         if isinstance(value, int):
             return {"count": value}
         return value
+
+    @property
+    def json_output(self) -> bool:
+        """Whether the agent answers in JSON (`output_format: json` or an `output_schema`)."""
+        return self.output_format == "json" or self.output_schema is not None
 
     @property
     def profile_name(self) -> str:
@@ -100,14 +106,7 @@ class Ensemble(BaseModel):
     def to_document(self) -> dict[str, Any]:
         """The ensemble as a schema-shaped document (what a YAML file would hold)."""
         doc = self.model_dump(mode="json", exclude_defaults=True, exclude={"source"})
-        doc["name"] = self.name
-        doc["agents"] = [
-            {"name": agent.name, **agent.model_dump(mode="json", exclude_defaults=True)}
-            for agent in self.agents
-        ]
         for agent_doc, agent in zip(doc["agents"], self.agents, strict=True):
-            if agent.retries != RetryPolicy():
+            if "retries" in agent_doc:
                 agent_doc["retries"] = agent.retries.model_dump(mode="json")
-            if agent.depends_on:
-                agent_doc["depends_on"] = list(agent.depends_on)
         return doc

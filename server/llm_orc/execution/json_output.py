@@ -13,15 +13,26 @@ class JsonOutputError(ValueError):
     """The reply is not one JSON value."""
 
 
-def parse_json_output(text: str) -> Any:
-    """The JSON value in TEXT, allowing one surrounding Markdown code fence."""
+def parse_json_output(text: str, schema: dict[str, Any] | None = None) -> Any:
+    """The JSON value in TEXT (one surrounding Markdown code fence allowed), checked against
+    SCHEMA when there is one."""
     stripped = text.strip()
     fenced = _FENCE.match(stripped)
     if fenced:
         stripped = fenced.group(1).strip()
     try:
-        return json.loads(stripped)
+        value = json.loads(stripped)
     except json.JSONDecodeError as exc:
         raise JsonOutputError(
             f"output is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
+    if schema is not None:
+        from jsonschema import Draft202012Validator
+
+        error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
+        if error is not None:
+            where = "/".join(str(part) for part in error.absolute_path) or "the top level"
+            raise JsonOutputError(
+                f"output does not match output_schema at {where}: {error.message}"
+            )
+    return value

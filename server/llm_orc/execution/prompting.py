@@ -16,13 +16,15 @@ replaced and every other brace is left as written.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from llm_orc.config.ensemble import Agent
+from llm_orc.validation.references import PLACEHOLDER
 
-PLACEHOLDER = re.compile(r"\{(input|deps\.([A-Za-z0-9_.\-]+))\}")
 JSON_INSTRUCTION = "Respond with a single JSON object and nothing else."
 
 
@@ -49,8 +51,16 @@ def build_prompt(agent: Agent, task: str, deps: Mapping[str, DependencyOutcome])
     return f"{task.rstrip()}\n\nResults from other agents:\n\n" + "\n\n".join(blocks)
 
 
-def build_system_prompt(base: str, *, json_output: bool) -> str:
-    return f"{base}\n\n{JSON_INSTRUCTION}" if json_output else base
+def build_system_prompt(
+    base: str, *, json_output: bool, json_schema: dict[str, Any] | None = None
+) -> str:
+    """The system prompt, with the request for JSON (and its schema) when the agent needs it."""
+    if not json_output:
+        return base
+    if json_schema is None:
+        return f"{base}\n\n{JSON_INSTRUCTION}"
+    schema = json.dumps(json_schema, separators=(",", ":"))
+    return f"{base}\n\n{JSON_INSTRUCTION} It must match this JSON Schema: {schema}"
 
 
 def _substitute(match: re.Match[str], task: str, deps: Mapping[str, DependencyOutcome]) -> str:

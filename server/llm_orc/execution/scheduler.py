@@ -14,7 +14,6 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -268,10 +267,12 @@ class EnsembleRun:
 
     async def _attempts(self, agent: Agent, settings: AgentSettings, result: AgentResult) -> None:
         provider = self._providers(settings.provider)
-        json_output = agent.output_format == "json"
+        json_output = agent.json_output
         deps = {dep: self._outcome(dep) for dep in agent.depends_on}
         prompt = build_prompt(agent, self.task, deps)
-        system_prompt = build_system_prompt(settings.system_prompt, json_output=json_output)
+        system_prompt = build_system_prompt(
+            settings.system_prompt, json_output=json_output, json_schema=agent.output_schema
+        )
         result.model, result.provider, result.profile = (
             settings.model,
             settings.provider,
@@ -287,6 +288,7 @@ class EnsembleRun:
                 temperature=settings.temperature,
                 max_tokens=settings.max_tokens,
                 json_output=json_output,
+                json_schema=agent.output_schema,
                 options=settings.options,
                 base_url=settings.base_url,
                 agent=agent.name,
@@ -313,7 +315,7 @@ class EnsembleRun:
             result.usage = result.usage + usage
             if json_output:
                 try:
-                    result.parsed = parse_json_output(text)
+                    result.parsed = parse_json_output(text, agent.output_schema)
                 except JsonOutputError as exc:
                     raise _AttemptFailed(str(exc), "invalid_json") from None
             result.status = AgentStatus.SUCCEEDED
@@ -335,9 +337,15 @@ class EnsembleRun:
         def on_text(piece: str) -> None:
             self._emit(AgentTextDelta(self.run_id, self._now(), name, piece))
 
-        async with AsyncExitStack() as slots:
-            for semaphore in self._slots(provider, settings):
-                await slots.enter_async_context(semaphore)
+        slots = self._slots(provider, settings)
+        for index, semaphore in enumerate(slots):
+            try:
+                await semaphore.acquire()
+            except BaseException:
+                for held in slots[:index]:
+                    held.release()
+                raise
+        try:
             result = self.results[name]
             if result.started_at is None:
                 result.started_at = self._now()
@@ -353,8 +361,14 @@ class EnsembleRun:
                     request.attempt,
                 )
             )
-            async with asyncio.timeout(settings.timeout_seconds):
+            if settings.timeout_seconds is None:
                 generation = await provider.generate(request, on_text)
+            else:
+                async with asyncio.timeout(settings.timeout_seconds):
+                    generation = await provider.generate(request, on_text)
+        finally:
+            for semaphore in slots:
+                semaphore.release()
         cost = settings.cost(generation.input_tokens, generation.output_tokens)
         return generation.text, Usage(generation.input_tokens, generation.output_tokens, cost)
 

@@ -18,6 +18,8 @@ class GenerationRequest:
     max_tokens: int | None = None
     json_output: bool = False
     """Ask the model for a single JSON value (constrained where the provider can)."""
+    json_schema: dict[str, Any] | None = None
+    """With json_output: the JSON Schema the value must match (constrained where possible)."""
     options: dict[str, Any] = field(default_factory=dict)
     base_url: str | None = None
     agent: str = ""

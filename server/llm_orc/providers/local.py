@@ -12,6 +12,7 @@ import asyncio
 import codecs
 import importlib
 import importlib.util
+import json
 import logging
 import os
 import threading
@@ -167,6 +168,7 @@ class _Sampling:
     repeat_penalty: float
     seed: int | None
     json_output: bool
+    json_schema: dict[str, Any] | None = None
 
 
 class _LoadedModel:
@@ -193,7 +195,7 @@ class _LoadedModel:
             ) from error
         self._default_seed = int(getattr(llama_cpp, "LLAMA_DEFAULT_SEED", 0xFFFFFFFF))
         self._format = self._chat_formatter()
-        self._json_grammar: Any = None
+        self._json_grammars: dict[str, Any] = {}
         self._is_eog = self._eog_test()
         self._recurrent = bool(
             getattr(self.llama, "_is_recurrent", False) or getattr(self.llama, "_is_hybrid", False)
@@ -233,13 +235,20 @@ class _LoadedModel:
         eos = self.llama.token_eos()
         return lambda token: token == eos
 
-    def json_grammar(self) -> Any:
-        if self._json_grammar is None:
+    def json_grammar(self, schema: dict[str, Any] | None) -> Any:
+        """The grammar for any JSON object, or for values matching SCHEMA (cached per schema)."""
+        key = "" if schema is None else json.dumps(schema, sort_keys=True)
+        grammar = self._json_grammars.get(key)
+        if grammar is None:
             grammar_module = self._llama_cpp.llama_grammar
-            self._json_grammar = grammar_module.LlamaGrammar.from_string(
-                grammar_module.JSON_GBNF, verbose=False
-            )
-        return self._json_grammar
+            if schema is None:
+                grammar = grammar_module.LlamaGrammar.from_string(
+                    grammar_module.JSON_GBNF, verbose=False
+                )
+            else:
+                grammar = grammar_module.LlamaGrammar.from_json_schema(key, verbose=False)
+            self._json_grammars[key] = grammar
+        return grammar
 
     def tokenize(self, text: str, *, special: bool) -> list[int]:
         return self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=special)
@@ -346,7 +355,7 @@ class _LoadedModel:
             min_p=sampling.min_p,
             temp=sampling.temperature,
             repeat_penalty=sampling.repeat_penalty,
-            grammar=self.json_grammar() if sampling.json_output else None,
+            grammar=self.json_grammar(sampling.json_schema) if sampling.json_output else None,
         )
         try:
             for token in token_stream:
@@ -439,6 +448,7 @@ def _sampling(request: GenerationRequest) -> _Sampling:
         repeat_penalty=_option_number(options, "repeat_penalty", DEFAULT_REPEAT_PENALTY),
         seed=seed,
         json_output=request.json_output,
+        json_schema=request.json_schema,
     )
 
 

@@ -14,11 +14,11 @@ from llm_orc.validation.yaml_index import Path, SourceMap
 if TYPE_CHECKING:
     from llm_orc.config.profiles import ModelProfile
 
-PLACEHOLDER = re.compile(r"\{(input|deps\.([A-Za-z0-9_.\-]+))\}")
+PLACEHOLDER = re.compile(r"\{(input|deps\.([^{}]+))\}")
 """`{input}` and `{deps.NAME}`; every other brace in a prompt_template is literal text.
 
-The same pattern as `llm_orc.execution.prompting.PLACEHOLDER`: what is checked here is exactly
-what gets substituted there.
+`llm_orc.execution.prompting` substitutes with this same pattern, so what is checked here is
+exactly what gets substituted there.
 """
 _PROFILE_KEYS = ("model_profile", "fallback_model_profile")
 _LISTED = 10

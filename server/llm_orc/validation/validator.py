@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from llm_orc.validation.diagnostics import Diagnostic
 from llm_orc.validation.graph_checks import agent_views, graph_diagnostics
+from llm_orc.validation.output_schema_checks import output_schema_diagnostics
 from llm_orc.validation.references import (
     placeholder_diagnostics,
     profile_diagnostics,
@@ -132,6 +133,7 @@ def _ensemble_diagnostics(
     if providers is not None:
         out += provider_diagnostics(agents, source, providers)
     out += placeholder_diagnostics(agents, source)
+    out += output_schema_diagnostics(agents, source)
     return out
 
 

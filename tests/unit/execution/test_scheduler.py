@@ -434,3 +434,54 @@ async def test_invalid_code_built_ensembles_fail_before_any_model_is_called(
     with pytest.raises(InvalidEnsembleError) as caught:
         await run(make(), "x", profiles=scripted_profiles())
     assert code in {d.code for d in caught.value.diagnostics}
+
+
+async def test_placeholders_name_agents_with_spaces() -> None:
+    profiles = scripted_profiles(echo={"options": {"echo_prompt": True}})
+    ens = ensemble(
+        agent("first pass", options={"reply": "P1"}),
+        agent("b", "first pass", profile="echo", prompt_template="got {deps.first pass}"),
+    )
+    result, _ = await collect(ens, profiles)
+    assert result.agent("b").output == "got P1"
+
+
+async def test_output_schema_is_sent_to_the_model_and_checked() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"priority": {"enum": ["low", "high"]}},
+        "required": ["priority"],
+    }
+    profiles = scripted_profiles(
+        ok={"options": {"reply": '{"priority": "high"}'}},
+        off={"options": {"reply": '{"priority": "urgent"}'}},
+        sys={"options": {"echo_system": True}},
+    )
+    ens = ensemble(
+        agent("ok", profile="ok", output_schema=schema),
+        agent("off", profile="off", output_schema=schema),
+        agent("sys", profile="sys", output_schema=schema, system_prompt="Judge."),
+    )
+    result, _ = await collect(ens, profiles)
+    assert result.agent("ok").parsed == {"priority": "high"}
+    off = result.agent("off")
+    assert off.status is AgentStatus.FAILED and off.error_type == "invalid_json"
+    assert off.error == (
+        "output does not match output_schema at priority: 'urgent' is not one of ['low', 'high']"
+    )
+    system = result.agent("sys")
+    assert system.status is AgentStatus.FAILED  # the echoed system prompt is not JSON
+    assert system.usage.output_tokens > 0
+
+
+def test_the_system_prompt_asks_for_json_and_states_the_schema() -> None:
+    from llm_orc.execution.prompting import build_system_prompt
+
+    assert build_system_prompt("Judge.", json_output=False) == "Judge."
+    assert build_system_prompt("Judge.", json_output=True) == (
+        "Judge.\n\nRespond with a single JSON object and nothing else."
+    )
+    assert build_system_prompt("Judge.", json_output=True, json_schema={"type": "object"}) == (
+        "Judge.\n\nRespond with a single JSON object and nothing else. "
+        'It must match this JSON Schema: {"type":"object"}'
+    )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from llm_orc.providers import scripted
 from llm_orc.providers.base import (
     Generation,
     GenerationRequest,
@@ -130,17 +131,30 @@ async def test_latency_is_spread_over_the_pieces() -> None:
     assert seen[0] < seen[-1]
 
 
-async def test_latency_by_agent_overrides_latency_seconds() -> None:
-    options = {"latency_seconds": 5, "latency_by_agent": {"fast": 0}}
-    started = time.perf_counter()
+async def test_latency_by_agent_overrides_latency_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+
+    async def recording_sleep(delay: float) -> None:
+        slept.append(delay)
+
+    monkeypatch.setattr(scripted.asyncio, "sleep", recording_sleep)
+    options = {"latency_seconds": 5, "latency_by_agent": {"fast": 0}, "chunks": 1}
     await run(request(options, agent="fast"))
-    assert time.perf_counter() - started < 1
+    assert slept == []
+    await run(request(options, agent="slow"))
+    assert slept == [5]
 
 
-async def test_no_latency_means_no_sleeping() -> None:
-    started = time.perf_counter()
-    await asyncio.gather(*(run(request({"reply": "x y z"})) for _ in range(2000)))
-    assert time.perf_counter() - started < 5
+async def test_no_latency_means_no_sleeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+
+    async def recording_sleep(delay: float) -> None:
+        slept.append(delay)
+
+    monkeypatch.setattr(scripted.asyncio, "sleep", recording_sleep)
+    results = await asyncio.gather(*(run(request({"reply": "x y z"})) for _ in range(2000)))
+    assert len(results) == 2000
+    assert slept == []
 
 
 async def test_fail_attempts_are_transient_then_succeed() -> None:

@@ -118,10 +118,24 @@ def test_other_braces_are_literal_text() -> None:
         "agents:\n"
         "  - name: coder\n"
         "    prompt_template: |\n"
-        "      def f(): return {'a': 1}  # {deps} {deps.} {Input} {deps.a b}\n"
+        "      def f(): return {'a': 1}  # {deps} {deps.} {Input}\n"
         "      {input}\n"
     )
     assert validate_ensemble_text(text).diagnostics == []
+
+
+def test_agent_names_with_spaces_can_be_placeholders() -> None:
+    text = (
+        "name: x\n"
+        "agents:\n"
+        "  - name: first pass\n"
+        "  - name: coder\n"
+        "    depends_on: [first pass]\n"
+        "    prompt_template: 'use {deps.first pass} and {deps.second pass}'\n"
+    )
+    report = validate_ensemble_text(text)
+    assert_only(report, "unknown-placeholder")
+    assert "'second pass'" in report.diagnostics[0].message
 
 
 def test_profiles_file_provider_check() -> None:
@@ -135,3 +149,20 @@ def test_profiles_file_provider_check() -> None:
 def test_single_profile_file_provider_check() -> None:
     report = validate_profiles_text("name: fast\nmodel: m\nprovider: llama\n", providers=PROVIDERS)
     assert_diag(report, "unknown-provider", (2, 10, 2, 15))
+
+
+def test_output_schema_must_be_a_valid_json_schema() -> None:
+    text = (
+        "name: x\n"
+        "agents:\n"
+        "  - name: a\n"
+        "    output_schema:\n"
+        "      type: object\n"
+        "      properties:\n"
+        "        p: {type: strang}\n"
+    )
+    report = validate_ensemble_text(text)
+    assert_only(report, "invalid-output-schema")
+    assert_diag(report, "invalid-output-schema", (6, 18, 6, 24))
+    fine = text.replace("strang", "string")
+    assert validate_ensemble_text(fine).diagnostics == []

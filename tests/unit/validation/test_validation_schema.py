@@ -214,6 +214,8 @@ def test_profiles_file_with_model_profiles() -> None:
         "    tempreture: 1\n"
         "  slow:\n"
         "    max_tokens: many\n"
+        "    model: m\n"
+        "    provider: local\n"
     )
     report = validate_profiles_text(text)
     unknown = assert_diag(report, "unknown-key", (6, 4, 6, 14))
