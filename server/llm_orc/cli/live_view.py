@@ -157,9 +157,9 @@ def _summary(result: RunResult) -> Group:
         f"{result.count(AgentStatus.SUCCEEDED)}/{len(result.agents)} agents succeeded · ",
         f"{usage.input_tokens} in + {usage.output_tokens} out tokens · ${usage.cost:.4f}",
     )
-    problems = [
-        Text(f"  {agent.name}: {agent.status.value}: {agent.error}", style="red")
+    problems = [  # the table cuts long messages: failures are repeated here in full
+        Text(f"  {agent.name}: {agent.error}", style="red")
         for agent in result.agents
-        if agent.error is not None
+        if agent.status is AgentStatus.FAILED
     ]
     return Group(line, *problems)

@@ -223,7 +223,6 @@ class EnsembleRun:
 
     async def _run_agent(self, agent: Agent) -> None:
         result = self.results[agent.name]
-        result.status = AgentStatus.RUNNING
         try:
             await self._run_with_fallback(agent, result)
         except asyncio.CancelledError:
@@ -347,6 +346,7 @@ class EnsembleRun:
                 raise
         try:
             result = self.results[name]
+            result.status = AgentStatus.RUNNING
             if result.started_at is None:
                 result.started_at = self._now()
                 self._order.append(name)

@@ -485,3 +485,13 @@ def test_the_system_prompt_asks_for_json_and_states_the_schema() -> None:
         "Judge.\n\nRespond with a single JSON object and nothing else. "
         'It must match this JSON Schema: {"type":"object"}'
     )
+
+
+async def test_agents_still_queued_for_a_slot_are_skipped_not_cancelled_on_timeout() -> None:
+    profiles = scripted_profiles(hang={"options": {"hang": True}})
+    ens = ensemble(agent("first", profile="hang"), agent("queued", profile="hang"))
+    result, events = await collect(ens, profiles, timeout_seconds=0.1, max_concurrency=1)
+    assert names(events, AgentStarted) == ["first"]
+    assert result.agent("first").status is AgentStatus.CANCELLED
+    assert result.agent("queued").status is AgentStatus.SKIPPED
+    assert result.execution_order == ["first"]
