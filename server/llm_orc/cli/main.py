@@ -23,6 +23,7 @@ _COMMANDS = {
     "list-profiles": "llm_orc.cli.listing",
     "init": "llm_orc.cli.init",
     "config": "llm_orc.cli.config_show",
+    "lsp": "llm_orc.cli.lsp",
 }
 
 
@@ -71,6 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser("init", help="create .llm-orc/ here with example ensembles")
     init.add_argument("--force", action="store_true", help="overwrite example files")
+
+    lsp = commands.add_parser(
+        "lsp",
+        help="start the language server (stdio by default)",
+        description=(
+            "Serve the Language Server Protocol: diagnostics, completion, hover, navigation "
+            "and running ensembles from any LSP editor."
+        ),
+    )
+    from llm_orc.lsp.arguments import add_arguments
+
+    add_arguments(lsp)
 
     config = commands.add_parser("config", help="inspect configuration")
     config_commands = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND")

@@ -1,0 +1,132 @@
+"""Diagnostics: the engine validator's findings, published while the user types.
+
+Validation starts as soon as a change arrives (no fixed delay); changes that arrive while a
+document is being checked are coalesced into one more check of the newest text, and a result
+for a superseded version is dropped. Clients that declare pull diagnostics are answered on
+request instead of pushed to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.workspace import TextDocument
+
+from llm_orc.config.workspace import Workspace
+from llm_orc.lsp.conversions import to_lsp_diagnostic
+from llm_orc.lsp.documents import DocumentKind
+from llm_orc.validation import validate_profiles_text
+
+if TYPE_CHECKING:
+    from llm_orc.lsp.server import LlmOrcLanguageServer
+
+logger = logging.getLogger(__name__)
+
+
+def document_diagnostics(
+    document: TextDocument, kind: DocumentKind, workspace: Workspace
+) -> list[types.Diagnostic]:
+    """The diagnostics of DOCUMENT as the editor shows them (pure: no I/O beyond the config)."""
+    if kind is DocumentKind.ENSEMBLE:
+        report = workspace.validate_text(document.source)
+    elif kind is DocumentKind.PROFILES:
+        report = validate_profiles_text(document.source)
+    else:
+        return []
+    return [to_lsp_diagnostic(document, diagnostic) for diagnostic in report.diagnostics]
+
+
+class DiagnosticsFeature:
+    """Keeps every open llm-orc document's diagnostics current."""
+
+    def __init__(self, server: LlmOrcLanguageServer) -> None:
+        self.server = server
+        self._checking: dict[str, asyncio.Task[None]] = {}
+        self._stale: set[str] = set()
+        self._pulled: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+
+    # -- document events ----------------------------------------------------------------------
+
+    def document_changed(self, uri: str) -> None:
+        """Opened or edited: check it now, or once more when the running check ends."""
+        if self.server.uses_pull_diagnostics or self.server.kind_of(uri) is DocumentKind.OTHER:
+            return
+        if uri in self._checking:
+            self._stale.add(uri)
+            return
+        self._checking[uri] = self.server.start_task(self._check(uri), f"diagnostics {uri}")
+
+    def document_closed(self, uri: str) -> None:
+        task = self._checking.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self._stale.discard(uri)
+        self._pulled.pop(uri, None)
+        if (
+            not self.server.uses_pull_diagnostics
+            and self.server.kind_of(uri) is not DocumentKind.OTHER
+        ):
+            self._publish(uri, None, [])
+
+    def configuration_changed(self) -> None:
+        """Profiles or ensembles changed on disk: check every open llm-orc document again."""
+        self.server.workspaces.invalidate()
+        self._pulled.clear()
+        if self.server.uses_pull_diagnostics:
+            if self.server.client_supports_diagnostic_refresh:
+                self.server.workspace_diagnostic_refresh(None)
+            return
+        for uri in list(self.server.workspace.text_documents):
+            self.document_changed(uri)
+
+    # -- pull ---------------------------------------------------------------------------------
+
+    def pull(self, uri: str) -> list[types.Diagnostic]:
+        """The current diagnostics of URI, for `textDocument/diagnostic`."""
+        document = self.server.workspace.get_text_document(uri)
+        cached = self._pulled.get(uri)
+        if cached is not None and cached[0] == document.version:
+            return cached[1]
+        items = self._compute(document)
+        self._pulled[uri] = (document.version, items)
+        return items
+
+    # -- push ---------------------------------------------------------------------------------
+
+    async def _check(self, uri: str) -> None:
+        try:
+            while True:
+                await asyncio.sleep(0)  # let changes already queued land first
+                self._stale.discard(uri)
+                if uri not in self.server.workspace.text_documents:
+                    return
+                document = self.server.workspace.get_text_document(uri)
+                version = document.version
+                items = self._compute(document)
+                current = self.server.workspace.text_documents.get(uri)
+                if current is not None and current.version == version:
+                    self._publish(uri, version, items)
+                if uri not in self._stale:
+                    return
+        finally:
+            self._checking.pop(uri, None)
+
+    def _compute(self, document: TextDocument) -> list[types.Diagnostic]:
+        path = self.server.path_of(document.uri)
+        if path is None:
+            return []
+        try:
+            return document_diagnostics(
+                document, self.server.kind_of(document.uri), self.server.workspaces.for_path(path)
+            )
+        except Exception:  # a bug here must not take the editor's diagnostics down
+            logger.exception("validating %s failed", document.uri)
+            return []
+
+    def _publish(self, uri: str, version: int | None, items: list[types.Diagnostic]) -> None:
+        self.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version)
+        )
