@@ -61,11 +61,12 @@ async def _start(client: RecordingClient, root: Path, pull: bool) -> None:
     )
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=SERVER_COMMAND, client_factory=make_client, server_env=SERVER_ENV
-    )
+SERVER = ClientServerConfig(
+    server_command=SERVER_COMMAND, client_factory=make_client, server_env=SERVER_ENV
 )
+
+
+@pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: RecordingClient, project: Path) -> AsyncIterator[None]:
     """An editor with push diagnostics (VS Code's capabilities) on PROJECT."""
     await _start(lsp_client, project, pull=False)
@@ -73,11 +74,7 @@ async def client(lsp_client: RecordingClient, project: Path) -> AsyncIterator[No
     await lsp_client.shutdown_session()
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=SERVER_COMMAND, client_factory=make_client, server_env=SERVER_ENV
-    )
-)
+@pytest_lsp.fixture(config=SERVER)
 async def pull_client(lsp_client: RecordingClient, project: Path) -> AsyncIterator[None]:
     """An editor that declares pull diagnostics."""
     await _start(lsp_client, project, pull=True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pygls.uris import from_fs_path
+from pygls.workspace import PositionCodec, TextDocument
 from pytest_lsp import LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
@@ -82,10 +83,10 @@ def make_client() -> RecordingClient:
 
 def _as_dict(value: Any) -> Any:
     """Custom notification params arrive as attrs-like objects: turn them into plain data."""
+    if hasattr(value, "_asdict"):  # pygls's namedtuples: before the tuple check, they are tuples
+        return {k: _as_dict(v) for k, v in value._asdict().items()}
     if isinstance(value, list | tuple):
         return [_as_dict(item) for item in value]
-    if hasattr(value, "_asdict"):
-        return {k: _as_dict(v) for k, v in value._asdict().items()}
     if hasattr(value, "__dict__"):
         return {k: _as_dict(v) for k, v in vars(value).items()}
     return value
@@ -122,3 +123,127 @@ def change_document(client: LanguageClient, document_uri: str, version: int, tex
 
 def as_tuple(range_: types.Range) -> tuple[int, int, int, int]:
     return (range_.start.line, range_.start.character, range_.end.line, range_.end.character)
+
+
+async def execute_command(client: LanguageClient, command: str, *arguments: Any) -> Any:
+    """Send workspace/executeCommand; the result as plain data (dicts and lists)."""
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command, arguments=list(arguments))
+    )
+    return _as_dict(result)
+
+
+def events_of(client: RecordingClient, run_id: str) -> list[dict[str, Any]]:
+    """The `llm-orc/runEvent` notifications of one run, in arrival order."""
+    return [event for event in client.run_events if event.get("run_id") == run_id]
+
+
+async def run_finished(client: RecordingClient, run_id: str) -> dict[str, Any]:
+    """Wait for the run's `ensemble_finished` event and return it."""
+
+    def finished() -> dict[str, Any] | None:
+        return next(
+            (e for e in events_of(client, run_id) if e["type"] == "ensemble_finished"), None
+        )
+
+    event: dict[str, Any] = await client.until(finished)
+    return event
+
+
+async def run_event(
+    client: RecordingClient, run_id: str, type_: str, agent: str | None = None
+) -> dict[str, Any]:
+    """Wait for the run's first event of TYPE_ (for AGENT, when given) and return it."""
+
+    def found() -> dict[str, Any] | None:
+        for event in events_of(client, run_id):
+            if event["type"] == type_ and (agent is None or event.get("agent") == agent):
+                return event
+        return None
+
+    event: dict[str, Any] = await client.until(found)
+    return event
+
+
+def progress_titled(client: LanguageClient, title: str) -> list[tuple[str, list[Any]]]:
+    """(token, begin/report/end values) of every work-done progress that began with TITLE."""
+    return [
+        (str(token), list(reports))
+        for token, reports in client.progress_reports.items()
+        if reports and getattr(reports[0], "title", None) == title
+    ]
+
+
+def decode_code_actions_faithfully(client: LanguageClient) -> None:
+    """lsprotocol 2025.0.0 decodes every code action that carries a `command` as a Command
+    (the action's title, its nested command turned into a string): decode by the spec instead,
+    where only a Command's `command` is a string."""
+    converter = client.protocol._converter
+
+    def hook(data: Any, _: Any) -> types.Command | types.CodeAction:
+        if isinstance(data.get("command"), str):
+            return converter.structure(data, types.Command)
+        return converter.structure(data, types.CodeAction)
+
+    converter.register_structure_hook(types.Command | types.CodeAction, hook)
+
+
+CURSOR = "‸"
+"""Marks the position in `text_with_cursor` texts."""
+
+
+def text_document(
+    text: str,
+    *,
+    path: str = "/project/.llm-orc/ensembles/e.yaml",
+    encoding: types.PositionEncodingKind = types.PositionEncodingKind.Utf16,
+    version: int | None = 1,
+) -> TextDocument:
+    """An in-memory document as the server holds it (UTF-16 positions unless told)."""
+    return TextDocument(
+        from_fs_path(path) or path, text, version=version, position_codec=PositionCodec(encoding)
+    )
+
+
+def text_with_cursor(
+    marked: str, encoding: types.PositionEncodingKind = types.PositionEncodingKind.Utf16
+) -> tuple[TextDocument, types.Position]:
+    """The document MARKED without its CURSOR mark, and the mark's position in client units."""
+    offset = marked.index(CURSOR)
+    text = marked.replace(CURSOR, "", 1)
+    before = text[:offset]
+    line = before.count("\n")
+    column = before[before.rfind("\n") + 1 :]
+    units = {
+        types.PositionEncodingKind.Utf8: len(column.encode("utf-8")),
+        types.PositionEncodingKind.Utf16: len(column.encode("utf-16-le")) // 2,
+        types.PositionEncodingKind.Utf32: len(column),
+    }[encoding]
+    return text_document(text, encoding=encoding), types.Position(line, units)
+
+
+def apply_edits(document: TextDocument, edits: Sequence[types.TextEdit]) -> str:
+    """DOCUMENT's text with EDITS (ranges in its client units) applied, as an editor would."""
+    spans = []
+    for edit in edits:
+        start = document.offset_at_position(
+            types.Position(edit.range.start.line, edit.range.start.character)
+        )
+        end = document.offset_at_position(
+            types.Position(edit.range.end.line, edit.range.end.character)
+        )
+        spans.append((start, end, edit.new_text))
+    text = document.source
+    for start, end, new_text in sorted(spans, reverse=True):
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def position_of(text: str, needle: str, occurrence: int = 0, offset: int = 0) -> types.Position:
+    """The UTF-16 position of the OCCURRENCE-th NEEDLE in TEXT (plus OFFSET code points)."""
+    found = -1
+    for _ in range(occurrence + 1):
+        found = text.index(needle, found + 1)
+    before = text[: found + offset]
+    column = before[before.rfind("\n") + 1 :]
+    return types.Position(before.count("\n"), len(column.encode("utf-16-le")) // 2)

@@ -1,13 +1,21 @@
-"""Engine positions (code points) to LSP positions (the client's units, UTF-16 in VS Code)."""
+"""Engine positions (code points) to LSP positions (the client's units, UTF-16 in VS Code).
+
+pygls splits a document's whole text again on every conversion; results with many ranges (500
+agents' diagnostics, symbols) convert with the lines of each document version split once.
+"""
 
 from __future__ import annotations
 
-from lsprotocol import types
-from pygls.workspace import ServerTextPosition, ServerTextRange, TextDocument
+from collections import OrderedDict
 
+from lsprotocol import types
+from pygls.workspace import ServerTextPosition, TextDocument
+
+from llm_orc.lsp.yaml_outline import split_lines
 from llm_orc.validation.diagnostics import Diagnostic, Position, Range, Severity
 
 SOURCE = "llm-orc"
+_RECENT_DOCUMENTS = 32
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -15,18 +23,51 @@ _SEVERITY = {
     Severity.INFO: types.DiagnosticSeverity.Information,
 }
 
+_lines: OrderedDict[str, tuple[str, list[str]]] = OrderedDict()
+
+
+def document_lines(document: TextDocument) -> list[str]:
+    """DOCUMENT's lines as the editor counts them, split once per version of its text."""
+    source = document.source
+    cached = _lines.get(document.uri)
+    if cached is not None and cached[0] is source:
+        _lines.move_to_end(document.uri)
+        return cached[1]
+    lines = split_lines(source)
+    _lines[document.uri] = (source, lines)
+    while len(_lines) > _RECENT_DOCUMENTS:
+        _lines.popitem(last=False)
+    return lines
+
 
 def to_client_range(document: TextDocument, range_: Range) -> types.Range:
-    server_range = ServerTextRange(
-        ServerTextPosition(range_.start.line, range_.start.column),
-        ServerTextPosition(range_.end.line, range_.end.column),
+    """RANGE (code points) in DOCUMENT's client units."""
+    lines = document_lines(document)
+    codec = document.position_codec
+    return types.Range(
+        codec.position_to_client_units(
+            lines, ServerTextPosition(range_.start.line, range_.start.column)
+        ),
+        codec.position_to_client_units(
+            lines, ServerTextPosition(range_.end.line, range_.end.column)
+        ),
     )
-    return document.range_to_client_units(server_range)
 
 
-def from_client_position(document: TextDocument, position: types.Position) -> Position:
-    server = document.position_from_client_units(position)
-    return Position(server.line, server.character)
+def to_position(document: TextDocument, position: types.Position) -> Position:
+    """A client position in code points (past the end of a line: its end; past the last line:
+    an empty line). Unlike pygls's conversion, POSITION is never modified."""
+    lines = document_lines(document)
+    if position.line >= len(lines):
+        return Position(position.line, 0)
+    codec = document.position_codec
+    units = column = 0
+    for char in lines[position.line]:
+        if units >= position.character:
+            break
+        units += codec.client_num_units(char)
+        column += 1
+    return Position(position.line, column)
 
 
 def to_lsp_diagnostic(document: TextDocument, diagnostic: Diagnostic) -> types.Diagnostic:

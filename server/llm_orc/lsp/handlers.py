@@ -10,7 +10,15 @@ from llm_orc.lsp.documents import DocumentKind
 from llm_orc.lsp.server import LlmOrcLanguageServer
 
 # Feature modules with a `register(server)` function (completion, hover, runs, ...).
-FEATURE_MODULES: list[str] = []
+FEATURE_MODULES: list[str] = [
+    "llm_orc.lsp.features.runs",
+    "llm_orc.lsp.features.completion",
+    "llm_orc.lsp.features.hover",
+    "llm_orc.lsp.features.navigation",
+    "llm_orc.lsp.features.rename",
+    "llm_orc.lsp.features.symbols",
+    "llm_orc.lsp.features.quick_fixes",
+]
 
 _CONFIG_GLOBS = ("**/.llm-orc/**/*.yaml", "**/.llm-orc/**/*.yml")
 
@@ -60,7 +68,8 @@ def register_handlers(server: LlmOrcLanguageServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Empty],
+            # Quick fixes; the "Run ensemble" actions have no kind, as commands users pick.
+            code_action_kinds=[types.CodeActionKind.QuickFix],
             resolve_provider=False,
         ),
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -53,8 +54,11 @@ class LlmOrcLanguageServer(LanguageServer):
             logger.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Log errors from notification handlers instead of popping them up in the editor."""
-        logger.error("llm-orc language server error (%s)", source, exc_info=error)
+        """Log errors from notification handlers instead of popping them up in the editor.
+        A request's error already went back to the client as its response."""
+        if source is FeatureRequestError:
+            return
+        logger.error("llm-orc language server error (%s)", source.__name__, exc_info=error)
 
     # -- documents ----------------------------------------------------------------------------
 
@@ -102,11 +106,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return serve(parser.parse_args(argv))
 
 
+class _AnsweredErrors(logging.Filter):
+    """Drop pygls's tracebacks for errors a handler raised on purpose to answer a request
+    (an unknown ensemble, a refused rename): the client got the message as the response."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, JsonRpcException)
+
+
 def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="llm-orc lsp: %(message)s")
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_AnsweredErrors())
     server = create_server()
     if args.tcp:
         server.start_tcp(args.host, args.port)
     else:
         server.start_io()
-    return 0
+    # The protocol asks for exit code 1 when `exit` came without a `shutdown` request first.
+    return 0 if getattr(server.protocol, "_shutdown", True) else 1

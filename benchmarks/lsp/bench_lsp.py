@@ -1,0 +1,381 @@
+"""The language server as an editor feels it: the real `python -m llm_orc.lsp` over stdio,
+driven by a pygls client (`client.py`), every figure measured on the client's clock.
+
+- didChange → publishDiagnostics of that version, for generated ensembles of 10, 100 and 500
+  agents (a DAG with three errors, so the published list is never empty): one incremental edit
+  at a time, each waiting for its own version's publish. The same at 500 agents for a client
+  that pulls (didChange, then `textDocument/diagnostic` until answered).
+- `textDocument/codeAction` on a non-empty selection in a Python file, trigger kind Automatic
+  (what an editor sends on every cursor move).
+- `workspace/executeCommand` `llm-orc.runEnsemble` → the first `llm-orc/runEvent` of type
+  `agent_text_delta`, on a scripted profile with no latency, one run at a time: with work-done
+  progress declared (the server creates a token first: one more round trip) and without.
+- Responsiveness while runs generate: several runs of an ensemble on a streaming scripted
+  profile with latency go on while the didChange → diagnostics latency is measured again.
+
+Everything the server reads is in a temporary project (`.llm-orc/config.yaml` with scripted
+profiles, `XDG_CONFIG_HOME` pointed at an empty folder). A missing run command is recorded as
+"not available", never an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from harness import BenchmarkResult, median
+
+from .client import RUN_ENSEMBLE, BenchClient, capabilities
+from .ensembles import ERRORS, edit_line, ensemble, profiles, runnable
+
+NAME = "lsp"
+TITLE = "Language server over stdio (pygls client, real server process)"
+
+SIZES = (10, 100, 500)
+TARGET_DIAGNOSTICS_MS = 50.0
+"""didChange → diagnostics p95 at 500 agents."""
+TARGET_CODE_ACTION_MS = 20.0
+TARGET_FIRST_DELTA_MS = 100.0
+BUSY_SIZES = (100, 500)
+"""The documents edited while runs generate."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    edits: int
+    warmup: int
+    code_actions: int
+    runs: int
+    busy_runs: int
+    busy_agents: int
+    busy_latency: float
+    busy_chunks: int
+
+    @classmethod
+    def of(cls, quick: bool) -> Settings:
+        if quick:
+            return cls(15, 3, 50, 10, 2, 4, 3.0, 30)
+        return cls(50, 5, 200, 30, 4, 8, 6.0, 120)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def _ms(seconds: list[float]) -> list[float]:
+    return [round(s * 1000, 3) for s in seconds]
+
+
+def _stats(samples_ms: list[float]) -> dict[str, float]:
+    return {
+        "n": len(samples_ms),
+        "p50_ms": round(median(samples_ms), 3),
+        "p95_ms": round(percentile(samples_ms, 95), 3),
+        "max_ms": round(max(samples_ms), 3),
+    }
+
+
+# -- a project on disk ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    root: Path
+    xdg: Path
+
+    @property
+    def ensembles(self) -> Path:
+        return self.root / ".llm-orc" / "ensembles"
+
+
+def _project(base: Path, settings: Settings) -> Project:
+    root, xdg = base / "project", base / "xdg"
+    (root / ".llm-orc" / "ensembles").mkdir(parents=True)
+    xdg.mkdir()
+    config = profiles(settings.busy_latency, settings.busy_chunks)
+    (root / ".llm-orc" / "config.yaml").write_text(config, encoding="utf-8")
+    project = Project(root, xdg)
+    (project.ensembles / "quick.yaml").write_text(runnable(2, "quick", "fake"), encoding="utf-8")
+    busy = runnable(settings.busy_agents, "busy", "slow")
+    (project.ensembles / "busy.yaml").write_text(busy, encoding="utf-8")
+    return project
+
+
+PYTHON_FILE = "".join(
+    f"def function_{i}(value):\n    return value * {i}  # line of code {i}\n\n" for i in range(30)
+)
+
+
+# -- measurements -----------------------------------------------------------------------------
+
+
+class Editing:
+    """An open ensemble document and the incremental edits made to it: each bumps the version
+    number in the middle agent's system prompt."""
+
+    def __init__(self, client: BenchClient, path: Path, text: str) -> None:
+        self.client = client
+        self.line = edit_line(text)
+        self.prefix = text.splitlines()[self.line].index("Version ") + len("Version ")
+        self.number = "0"
+        self.version = 1
+        self.uri = client.open(path, text)
+
+    async def opened(self) -> None:
+        await self.client.arrival(("diagnostics", self.uri, 1))
+
+    def edit(self) -> None:
+        """Send the next edit (a new version)."""
+        start = types.Position(self.line, self.prefix)
+        end = types.Position(self.line, self.prefix + len(self.number))
+        self.number = str(int(self.number) + 1)
+        self.version += 1
+        self.client.replace(self.uri, self.version, types.Range(start, end), self.number)
+
+    async def push_latency(self) -> tuple[float, int]:
+        t0 = time.perf_counter()
+        self.edit()
+        key = ("diagnostics", self.uri, self.version)
+        elapsed = await self.client.arrival(key) - t0
+        return elapsed, self.client.counts[key]
+
+    async def pull_latency(self) -> tuple[float, int]:
+        t0 = time.perf_counter()
+        self.edit()
+        report = await self.client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=self.uri))
+        )
+        elapsed = time.perf_counter() - t0
+        items = getattr(report, "items", None) or []
+        return elapsed, len(items)
+
+    def close(self) -> None:
+        self.client.close(self.uri)
+
+
+async def _edits(editing: Editing, settings: Settings, pull: bool = False) -> list[float]:
+    samples: list[float] = []
+    for i in range(settings.warmup + settings.edits):
+        elapsed, items = await (editing.pull_latency() if pull else editing.push_latency())
+        assert items == ERRORS, f"got {items} diagnostics, expected {ERRORS}"
+        if i >= settings.warmup:
+            samples.append(elapsed)
+    return samples
+
+
+async def _code_actions(client: BenchClient, project: Project, n: int) -> tuple[list[float], int]:
+    document = client.open(project.root / "app.py", PYTHON_FILE, language="python")
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=document),
+        range=types.Range(types.Position(3, 0), types.Position(12, 20)),
+        context=types.CodeActionContext(
+            diagnostics=[], trigger_kind=types.CodeActionTriggerKind.Automatic
+        ),
+    )
+    samples: list[float] = []
+    actions = 0
+    for i in range(10 + n):
+        t0 = time.perf_counter()
+        answer = await client.text_document_code_action_async(params)
+        if i >= 10:
+            samples.append(time.perf_counter() - t0)
+        actions = len(answer or [])
+    client.close(document)
+    return samples, actions
+
+
+async def _first_deltas(client: BenchClient, runs: int) -> list[float]:
+    """executeCommand → first agent_text_delta of that run, one run at a time."""
+    samples: list[float] = []
+    for i in range(3 + runs):
+        t0 = time.perf_counter()
+        run_id = await client.run_ensemble({"ensemble": "quick", "input": "go"})
+        first = await client.arrival(("first_delta", run_id))
+        await client.arrival(("finished", run_id))
+        if i >= 3:
+            samples.append(first - t0)
+    return samples
+
+
+async def _while_running(
+    client: BenchClient, project: Project, settings: Settings
+) -> dict[str, Any]:
+    """Latencies measured again while BUSY_RUNS runs stream text: didChange → diagnostics at
+    each of BUSY_SIZES agents, and code actions."""
+    editors = {
+        size: Editing(client, project.ensembles / f"edited-while-busy-{size}.yaml", ensemble(size))
+        for size in BUSY_SIZES
+    }
+    for editing in editors.values():
+        await editing.opened()
+    run_ids = [
+        await client.run_ensemble({"ensemble": "busy", "input": "go"})
+        for _ in range(settings.busy_runs)
+    ]
+    for run_id in run_ids:
+        await client.arrival(("first_delta", run_id))
+    events_before, t0 = client.run_events, time.perf_counter()
+    samples = {size: await _edits(editing, settings) for size, editing in editors.items()}
+    code_actions, _ = await _code_actions(client, project, settings.code_actions)
+    window = time.perf_counter() - t0
+    events = client.run_events - events_before
+    still_running = sum(("finished", run_id) not in client.arrived for run_id in run_ids)
+    for run_id in run_ids:
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="llm-orc.cancelRun", arguments=[{"runId": run_id}])
+        )
+    for editing in editors.values():
+        editing.close()
+    return {
+        "diagnostics": samples,
+        "code_actions": code_actions,
+        "run_events_per_second": round(events / window, 1),
+        "runs_still_running_at_the_end": still_running,
+        "window_seconds": round(window, 3),
+    }
+
+
+# -- the benchmark ----------------------------------------------------------------------------
+
+
+async def _measure(result: BenchmarkResult, settings: Settings, base: Path) -> None:
+    project = _project(base, settings)
+    samples: dict[str, list[float]] = {}
+    summary: list[dict[str, Any]] = []
+    unavailable: list[dict[str, str]] = []
+
+    def record(
+        key: str, label: str, seconds: list[float], target: float | None, note: str = ""
+    ) -> None:
+        """Figures for the p50 and p95 of SECONDS (the target applies to the p95)."""
+        samples[key] = _ms(seconds)
+        stats = _stats(samples[key])
+        summary.append({"measurement": label, **stats, "note": note})
+        result.add(f"{label} p50", stats["p50_ms"], "ms", note=note)
+        result.add(f"{label} p95", stats["p95_ms"], "ms", target=target, note=note)
+
+    # Session 1: an editor with push diagnostics and work-done progress (VS Code-like).
+    client = BenchClient()
+    await client.open_session(
+        project.root, project.xdg, capabilities(pull=False, work_done_progress=True)
+    )
+    try:
+        for size in SIZES:
+            editing = Editing(client, project.ensembles / f"edited-{size}.yaml", ensemble(size))
+            await editing.opened()
+            seconds = await _edits(editing, settings)
+            editing.close()
+            target = TARGET_DIAGNOSTICS_MS if size == 500 else None
+            record(f"diagnostics_{size}", f"didChange→diagnostics, {size} agents", seconds, target)
+
+        seconds, actions = await _code_actions(client, project, settings.code_actions)
+        record(
+            "code_action",
+            "codeAction (selection, Automatic)",
+            seconds,
+            TARGET_CODE_ACTION_MS,
+            note=f"{actions} actions returned",
+        )
+
+        if client.advertises(RUN_ENSEMBLE):
+            seconds = await _first_deltas(client, settings.runs)
+            record(
+                "first_delta_progress",
+                "runEnsemble→first agent_text_delta (with progress)",
+                seconds,
+                TARGET_FIRST_DELTA_MS,
+                note="client declares window.workDoneProgress",
+            )
+            busy = await _while_running(client, project, settings)
+            note = (
+                f"{settings.busy_runs} runs x {settings.busy_agents + 1} agents streaming, "
+                f"{busy['run_events_per_second']} runEvents/s"
+            )
+            if busy["runs_still_running_at_the_end"] < settings.busy_runs:
+                note += f"; only {busy['runs_still_running_at_the_end']} still running at the end"
+            for size, seconds in busy.pop("diagnostics").items():
+                target = TARGET_DIAGNOSTICS_MS if size == 500 else None
+                label = f"didChange→diagnostics while runs generate, {size} agents"
+                record(f"diagnostics_while_running_{size}", label, seconds, target, note=note)
+            record(
+                "code_action_while_running",
+                "codeAction while runs generate",
+                busy.pop("code_actions"),
+                TARGET_CODE_ACTION_MS,
+                note=note,
+            )
+            result.details["while_running"] = busy
+        else:
+            unavailable.extend(
+                {"measurement": what, "status": "not available", "reason": f"no {RUN_ENSEMBLE}"}
+                for what in (
+                    "runEnsemble→first agent_text_delta (with and without progress)",
+                    "didChange→diagnostics and codeAction while runs generate",
+                )
+            )
+    finally:
+        await client.close_session()
+
+    # Session 2: an editor that pulls diagnostics and shows no progress.
+    client = BenchClient()
+    await client.open_session(
+        project.root, project.xdg, capabilities(pull=True, work_done_progress=False)
+    )
+    try:
+        editing = Editing(client, project.ensembles / "pulled-500.yaml", ensemble(500))
+        seconds = await _edits(editing, settings, pull=True)
+        editing.close()
+        record(
+            "pull_500",
+            "didChange→diagnostic pull answered, 500 agents",
+            seconds,
+            TARGET_DIAGNOSTICS_MS,
+        )
+        if client.advertises(RUN_ENSEMBLE):
+            seconds = await _first_deltas(client, settings.runs)
+            record(
+                "first_delta_no_progress",
+                "runEnsemble→first agent_text_delta (no progress)",
+                seconds,
+                TARGET_FIRST_DELTA_MS,
+            )
+    finally:
+        await client.close_session()
+
+    result.details["summary"] = summary
+    if unavailable:
+        result.details["not_available"] = unavailable
+    result.details["samples_ms"] = samples
+
+
+def run(quick: bool) -> BenchmarkResult:
+    settings = Settings.of(quick)
+    result = BenchmarkResult(NAME, TITLE)
+    result.parameters = {
+        "sizes": list(SIZES),
+        "errors_per_ensemble": ERRORS,
+        "edits": settings.edits,
+        "warmup_edits": settings.warmup,
+        "code_actions": settings.code_actions,
+        "runs": settings.runs,
+        "busy": {
+            "runs": settings.busy_runs,
+            "agents": settings.busy_agents + 1,
+            "latency_seconds": settings.busy_latency,
+            "chunks": settings.busy_chunks,
+            "edited_agents": list(BUSY_SIZES),
+        },
+        "percentile": "nearest rank",
+    }
+    with tempfile.TemporaryDirectory(prefix="llm-orc-bench-lsp-") as base:
+        asyncio.run(_measure(result, settings, Path(base)))
+    return result

@@ -1,0 +1,208 @@
+"""Run ensembles from the editor: the `llm-orc.*` commands, code actions and code lenses.
+
+Commands (arguments: one object; `runId` may also be given as a plain string):
+
+`llm-orc.runEnsemble` `{ensemble, input?, uri?}` → `{runId}`, at once
+    `ensemble` is a name from the library of `uri`'s workspace (else the root folder's), or an
+    ensemble file (absolute path, `file:` URI, or `*.yaml` relative to the root folder). An open
+    ensemble document runs as it is in the editor, unsaved edits included. Without `input` the
+    ensemble's `default_task` is the input. The run goes on in the background: its events
+    arrive as `llm-orc/runEvent` notifications and its progress as work-done progress.
+`llm-orc.cancelRun` `{runId}` → the result document once the run has wound down
+`llm-orc.runResult` `{runId}` → the result document, or `{runId, status: "running"}`
+`llm-orc.listRuns` → `[{runId, ensemble, source, status}]`, oldest first
+
+An ensemble that cannot run (unknown, invalid, no input) is a JSON-RPC error whose message is the
+one-line, located reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from llm_orc.config.ensemble import Ensemble
+from llm_orc.config.workspace import Workspace
+from llm_orc.errors import (
+    EnsembleNotFoundError,
+    InputError,
+    InvalidEnsembleError,
+    LlmOrcError,
+    display_path,
+)
+from llm_orc.execution.runner import prepare_run
+from llm_orc.lsp.features.run_actions import RUN_ENSEMBLE, run_actions, run_lenses
+from llm_orc.lsp.features.run_manager import KEEP_FINISHED, RunManager, RunRecord
+from llm_orc.lsp.server import LlmOrcLanguageServer
+
+CANCEL_RUN = "llm-orc.cancelRun"
+RUN_RESULT = "llm-orc.runResult"
+LIST_RUNS = "llm-orc.listRuns"
+
+_YAML = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """The argument object of `llm-orc.runEnsemble`."""
+
+    ensemble: str
+    input: str | None = None
+    uri: str | None = None
+
+    @classmethod
+    def parse(cls, arguments: tuple[Any, ...]) -> RunRequest:
+        fields = _one_object(RUN_ENSEMBLE, arguments)
+        ensemble = fields.get("ensemble")
+        if not isinstance(ensemble, str) or not ensemble.strip():
+            raise _invalid_params(f"{RUN_ENSEMBLE}: 'ensemble' must be an ensemble name or path")
+        for key in ("input", "uri"):
+            if fields.get(key) is not None and not isinstance(fields[key], str):
+                raise _invalid_params(f"{RUN_ENSEMBLE}: '{key}' must be a string")
+        return cls(ensemble.strip(), fields.get("input"), fields.get("uri"))
+
+
+def register(server: LlmOrcLanguageServer) -> None:
+    runs = RunManager(server)
+    server.code_action_providers.append(run_actions)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    def code_lens(ls: LlmOrcLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        return run_lenses(ls, params)
+
+    @server.command(RUN_ENSEMBLE)
+    def run_ensemble(ls: LlmOrcLanguageServer, *arguments: Any) -> dict[str, Any]:
+        record = start_run(ls, runs, RunRequest.parse(arguments))
+        return {"runId": record.run_id}
+
+    @server.command(CANCEL_RUN)
+    async def cancel_run(ls: LlmOrcLanguageServer, *arguments: Any) -> dict[str, Any]:
+        record = _record(runs, CANCEL_RUN, arguments)
+        runs.cancel(record)
+        await runs.wait(record)
+        return record.document()
+
+    @server.command(RUN_RESULT)
+    def run_result(ls: LlmOrcLanguageServer, *arguments: Any) -> dict[str, Any]:
+        return _record(runs, RUN_RESULT, arguments).document()
+
+    @server.command(LIST_RUNS)
+    def list_runs(ls: LlmOrcLanguageServer, *arguments: Any) -> list[dict[str, Any]]:
+        return [record.summary() for record in runs.records()]
+
+
+def start_run(ls: LlmOrcLanguageServer, runs: RunManager, request: RunRequest) -> RunRecord:
+    """Load and check the ensemble, then start it in the background (or raise the reason why
+    it cannot run, as a JSON-RPC error)."""
+    try:
+        ensemble, workspace = resolve_ensemble(ls, request)
+    except LlmOrcError as exc:
+        raise _request_failed(str(exc)) from None
+    try:
+        return runs.start(
+            lambda emit: prepare_run(
+                ensemble, request.input, profiles=workspace.profiles, emit=emit, options=None
+            )
+        )
+    except InputError as exc:
+        message = (
+            f"{exc}: select the text to run it on and choose "
+            f"'Run ensemble {ensemble.name} on selection', or give it a default_task"
+        )
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Error, message=f"llm-orc: {message}")
+        )
+        raise _request_failed(message) from None
+    except LlmOrcError as exc:
+        raise _request_failed(str(exc)) from None
+
+
+def resolve_ensemble(ls: LlmOrcLanguageServer, request: RunRequest) -> tuple[Ensemble, Workspace]:
+    """The validated ensemble REQUEST names, and the workspace whose profiles it runs with: the
+    file's own for an ensemble file, else the one of `uri` (or of the root folder)."""
+    root = Path(ls.workspace.root_path or Path.cwd())
+    path = _ensemble_path(request.ensemble, root)
+    if path is None:
+        document = ls.path_of(request.uri) if request.uri else None
+        # A file's folder decides its workspace: without a document, one in the root folder.
+        workspace = ls.workspaces.for_path(document or root / ".llm-orc")
+        entry = workspace.library.entries.get(request.ensemble)
+        if entry is None:
+            raise EnsembleNotFoundError(request.ensemble, workspace.library.names())
+        path = entry.path
+    else:
+        workspace = ls.workspaces.for_path(path)
+    return _load(ls, workspace, path), workspace
+
+
+def _ensemble_path(ref: str, root: Path) -> Path | None:
+    """The file REF names (a `file:` URI, an absolute path, or `*.yaml` relative to ROOT), or
+    None when REF is an ensemble name."""
+    if ref.startswith("file:"):
+        path = Path(to_fs_path(ref) or ref)
+    elif Path(ref).is_absolute() or ref.endswith(_YAML):
+        path = root / ref  # an absolute REF stays as it is
+    else:
+        return None
+    return path
+
+
+def _load(ls: LlmOrcLanguageServer, workspace: Workspace, path: Path) -> Ensemble:
+    """The ensemble at PATH as the editor has it: an open document's current text, else the
+    file. Either way it goes through the workspace's validator."""
+    document = _open_document(ls, path)
+    if document is None:
+        if not path.is_file():
+            raise LlmOrcError(f"{display_path(path)}: no such ensemble file")
+        return workspace.load_ensemble_file(path)
+    report = workspace.validate_text(document.source)
+    if not report.ok:
+        raise InvalidEnsembleError(display_path(path), report.diagnostics)
+    return Ensemble.from_document(report.data, source=path)
+
+
+def _open_document(ls: LlmOrcLanguageServer, path: Path) -> TextDocument | None:
+    target = path.resolve()
+    documents: dict[str, TextDocument] = ls.workspace.text_documents
+    for uri, document in list(documents.items()):
+        document_path = ls.path_of(uri)
+        if document_path is not None and document_path.resolve() == target:
+            return document
+    return None
+
+
+def _record(runs: RunManager, command: str, arguments: tuple[Any, ...]) -> RunRecord:
+    fields = (
+        {"runId": arguments[0]}
+        if len(arguments) == 1 and isinstance(arguments[0], str)
+        else _one_object(command, arguments)
+    )
+    run_id = fields.get("runId")
+    if not isinstance(run_id, str):
+        raise _invalid_params(f"{command}: expected {{runId}}")
+    record = runs.get(run_id)
+    if record is None:
+        raise _request_failed(
+            f"no run '{run_id}' (results are kept for the last {KEEP_FINISHED} runs)"
+        )
+    return record
+
+
+def _one_object(command: str, arguments: tuple[Any, ...]) -> dict[str, Any]:
+    if len(arguments) != 1 or not isinstance(arguments[0], dict):
+        raise _invalid_params(f"{command} takes one argument object")
+    return arguments[0]
+
+
+def _invalid_params(message: str) -> JsonRpcException:
+    return JsonRpcInvalidParams(message)
+
+
+def _request_failed(message: str) -> JsonRpcException:
+    return JsonRpcException(message, code=int(types.LSPErrorCodes.RequestFailed))
