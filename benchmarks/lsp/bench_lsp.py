@@ -12,6 +12,8 @@ driven by a pygls client (`client.py`), every figure measured on the client's cl
   progress declared (the server creates a token first: one more round trip) and without.
 - Responsiveness while runs generate: several runs of an ensemble on a streaming scripted
   profile with latency go on while the didChange → diagnostics latency is measured again.
+- The same while the embedded local model (llama.cpp in the server's worker thread) generates:
+  the CPU-heavy case. Recorded as "not available" where llama-cpp-python is not installed.
 
 Everything the server reads is in a temporary project (`.llm-orc/config.yaml` with scripted
 profiles, `XDG_CONFIG_HOME` pointed at an empty folder). A missing run command is recorded as
@@ -21,6 +23,7 @@ profiles, `XDG_CONFIG_HOME` pointed at an empty folder). A missing run command i
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import math
 import tempfile
 import time
@@ -107,6 +110,7 @@ def _project(base: Path, settings: Settings) -> Project:
     (project.ensembles / "quick.yaml").write_text(runnable(2, "quick", "fake"), encoding="utf-8")
     busy = runnable(settings.busy_agents, "busy", "slow")
     (project.ensembles / "busy.yaml").write_text(busy, encoding="utf-8")
+    (project.ensembles / "local-busy.yaml").write_text(LOCAL_ENSEMBLE, encoding="utf-8")
     return project
 
 
@@ -244,6 +248,47 @@ async def _while_running(
     }
 
 
+LOCAL_ENSEMBLE = "name: local-busy\nagents:\n" + "".join(
+    f"""\
+  - name: writer-{i}
+    model_profile: local
+    system_prompt: You are a novelist who writes very long, detailed stories.
+    prompt_template: Write a very long story about a dragon who learns to bake bread.
+    max_tokens: 1500
+    temperature: 0.7
+"""
+    for i in range(4)
+)
+"""Four long stories: the one local model writes them one after another (several seconds each)."""
+
+
+async def _while_local_generates(
+    client: BenchClient, project: Project, settings: Settings
+) -> dict[str, Any]:
+    """didChange → diagnostics and code actions while the local model generates one long reply."""
+    run_id = await client.run_ensemble({"ensemble": "local-busy", "input": "go"})
+    await client.arrival(("first_delta", run_id))  # the model is loaded and generating
+    editors = {
+        size: Editing(client, project.ensembles / f"edited-while-local-{size}.yaml", ensemble(size))
+        for size in BUSY_SIZES
+    }
+    for editing in editors.values():
+        await editing.opened()
+    samples = {size: await _edits(editing, settings) for size, editing in editors.items()}
+    code_actions, _ = await _code_actions(client, project, settings.code_actions)
+    still_generating = ("finished", run_id) not in client.arrived
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="llm-orc.cancelRun", arguments=[{"runId": run_id}])
+    )
+    for editing in editors.values():
+        editing.close()
+    return {
+        "diagnostics": samples,
+        "code_actions": code_actions,
+        "still_generating_at_the_end": still_generating,
+    }
+
+
 # -- the benchmark ----------------------------------------------------------------------------
 
 
@@ -314,6 +359,30 @@ async def _measure(result: BenchmarkResult, settings: Settings, base: Path) -> N
                 note=note,
             )
             result.details["while_running"] = busy
+            if importlib.util.find_spec("llama_cpp") is not None:
+                local = await _while_local_generates(client, project, settings)
+                note = "the embedded model generating in the server"
+                if not local["still_generating_at_the_end"]:
+                    note += " (it finished before the measurements did)"
+                for size, seconds in local.pop("diagnostics").items():
+                    target = TARGET_DIAGNOSTICS_MS if size == 500 else None
+                    label = f"didChange→diagnostics while the local model generates, {size} agents"
+                    record(f"diagnostics_while_local_{size}", label, seconds, target, note=note)
+                record(
+                    "code_action_while_local",
+                    "codeAction while the local model generates",
+                    local.pop("code_actions"),
+                    TARGET_CODE_ACTION_MS,
+                    note=note,
+                )
+            else:
+                unavailable.append(
+                    {
+                        "measurement": "latencies while the local model generates",
+                        "status": "not available",
+                        "reason": "llama-cpp-python is not installed",
+                    }
+                )
         else:
             unavailable.extend(
                 {"measurement": what, "status": "not available", "reason": f"no {RUN_ENSEMBLE}"}

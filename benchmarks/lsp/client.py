@@ -107,9 +107,9 @@ class BenchClient(LanguageClient):
             client.run_events += 1
             kind = member(params, "type")
             if kind == "agent_text_delta":
-                client.mark(("first_delta", member(params, "runId")))
+                client.mark(("first_delta", member(params, "run_id")))
             elif kind == "ensemble_finished":
-                client.mark(("finished", member(params, "runId")))
+                client.mark(("finished", member(params, "run_id")))
 
         @self.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
         def on_progress_create(

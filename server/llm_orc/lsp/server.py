@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,19 @@ def create_server() -> LlmOrcLanguageServer:
 
     server = LlmOrcLanguageServer()
     register_handlers(server)
+    _leave_a_core_for_the_editor()
     return server
+
+
+def _leave_a_core_for_the_editor() -> None:
+    """The embedded model generates in this process: give it one CPU fewer than the machine
+    has, so diagnostics and completion stay quick while it writes (profiles can still set
+    `n_threads`)."""
+    from llm_orc.providers.local import LocalProvider
+    from llm_orc.providers.registry import register_provider
+
+    cpus = os.cpu_count() or 1
+    register_provider("local", LocalProvider(threads=max(1, cpus - 1)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -452,9 +452,9 @@ def _sampling(request: GenerationRequest) -> _Sampling:
     )
 
 
-def _load_key(options: Mapping[str, Any]) -> _LoadKey:
+def _load_key(options: Mapping[str, Any], default_threads: int) -> _LoadKey:
     n_ctx = _option_int(options, "n_ctx", DEFAULT_N_CTX, 64)
-    n_threads = _option_int(options, "n_threads", os.cpu_count() or 1, 1)
+    n_threads = _option_int(options, "n_threads", default_threads, 1)
     return _LoadKey(path=str(locate_model_file().resolve()), n_ctx=n_ctx, n_threads=n_threads)
 
 
@@ -491,7 +491,8 @@ class LocalProvider:
     Options:
         top_p (0.95), top_k (40), min_p (0.05), repeat_penalty (1.1): sampling.
         seed: an integer for reproducible sampling (default: a random seed per generation).
-        n_ctx (2048): context window in tokens; n_threads (all CPUs). The model is loaded
+        n_ctx (2048): context window in tokens; n_threads (the provider's `threads`: all
+            CPUs unless the process reserves some, as the language server does). The model is loaded
             once per process for each distinct (n_ctx, n_threads); the first load happens on
             the first generation. Other options are ignored.
 
@@ -506,7 +507,9 @@ class LocalProvider:
     name: ClassVar[str] = "local"
     default_max_concurrency: ClassVar[int | None] = 1
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
+        """THREADS: llama.cpp threads when a profile sets no `n_threads` (default: all CPUs)."""
+        self.threads = threads or os.cpu_count() or 1
         self.last_stats: LocalStats | None = None
 
     async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
@@ -544,7 +547,7 @@ class LocalProvider:
         emit: Callable[[str], None],
     ) -> Generation:
         sampling = _sampling(request)
-        key = _load_key(request.options)
+        key = _load_key(request.options, self.threads)
         load_started = time.perf_counter()
         model = _load(key)
         load_seconds = time.perf_counter() - load_started
