@@ -116,8 +116,15 @@ class LiveView:
             if row.started is not None:
                 elapsed = f"{(row.ended or now) - row.started:.1f}s"
             text = row.note if row.state != "running" or not row.tail else _last_line(row.tail)
+            if row.state == "waiting" and self._ready(row.name):
+                text = "queued for a free slot"
             table.add_row(icon, Text(row.name, style=style), row.model, elapsed, Text(text))
         return table
+
+    def _ready(self, name: str) -> bool:
+        """Every dependency of NAME is done: it waits only for a concurrency slot."""
+        deps = self.ensemble.agent(name).depends_on
+        return all(self.rows[dep].state in ("succeeded", "failed", "skipped") for dep in deps)
 
     def finish(self, result: RunResult) -> None:
         self.live.stop()
