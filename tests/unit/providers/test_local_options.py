@@ -119,3 +119,20 @@ def test_defaults() -> None:
         True,
         7,
     )
+
+
+def test_a_gguf_path_as_the_model_wins_over_the_env_var(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = tmp_path / "default.gguf"
+    chosen = tmp_path / "bigger-model.Q4_K_M.gguf"
+    default.write_bytes(b"GGUF")
+    chosen.write_bytes(b"GGUF")
+    monkeypatch.setenv(MODEL_PATH_ENV, str(default))
+    assert locate_model_file(str(chosen)) == chosen
+    assert locate_model_file("smollm2-135m-instruct") == default  # a name, not a file
+
+
+def test_a_gguf_path_that_does_not_exist_is_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(ProviderUnavailableError, match="does not exist"):
+        locate_model_file(str(tmp_path / "nope.gguf"))
