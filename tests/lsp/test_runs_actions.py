@@ -93,6 +93,20 @@ async def test_a_selection_in_prose_offers_the_ensembles_sorted(
     assert run_arguments(actions[0])["input"] == "Ship it."
 
 
+async def test_an_ensemble_created_after_the_list_was_read_is_offered_once_opened(
+    client: RecordingClient, project: Path
+) -> None:
+    document = open_document(client, project / "notes.md", "# Notes\nShip it.\n", "markdown")
+    before = await code_actions(client, document, span((1, 0), (1, 8)))
+    assert [run_arguments(action)["ensemble"] for action in before] == BUILT_IN
+    add_ensembles(project, "fresh")  # written outside the editor; nobody says so
+    fresh = project / ".llm-orc" / "ensembles" / "fresh.yaml"
+    opened = open_document(client, fresh, fresh.read_text(encoding="utf-8"))
+    await client.diagnostics_for(opened, version=1)
+    after = await code_actions(client, document, span((1, 0), (1, 8)))
+    assert [run_arguments(action)["ensemble"] for action in after] == sorted(["fresh", *BUILT_IN])
+
+
 async def test_no_run_is_offered_without_a_selection(
     client: RecordingClient, project: Path
 ) -> None:

@@ -47,6 +47,10 @@ class Workspace:
     def library(self) -> EnsembleLibrary:
         return find_ensembles(self.locations)
 
+    def forget_ensembles(self) -> None:
+        """Find the ensembles again when next asked (files were added, moved or removed)."""
+        self.__dict__.pop("library", None)
+
     def validate_text(self, text: str) -> ValidationReport:
         """Validate ensemble text against this workspace's profiles and the installed providers."""
         return validate_ensemble_text(text, profiles=self.profiles, providers=provider_names())

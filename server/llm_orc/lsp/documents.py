@@ -65,6 +65,16 @@ class WorkspaceCache:
             self._by_local_dir[locations.local_dir] = workspace
         return workspace
 
+    def notice_ensemble(self, path: Path) -> None:
+        """An ensemble file was opened: if its workspace's list of ensembles was read before the
+        file existed, read the list again (clients without file watching never tell us)."""
+        workspace = self._by_local_dir.get(ConfigLocations.discover(path.parent).local_dir)
+        if workspace is None or "library" not in workspace.__dict__:
+            return  # not read yet: it will be read with the file in it
+        target = path.resolve()
+        if all(entry.path.resolve() != target for entry in workspace.library.entries.values()):
+            workspace.forget_ensembles()
+
     def invalidate(self) -> None:
         """Forget every workspace: profiles and ensembles are read again when next needed."""
         self._by_local_dir.clear()

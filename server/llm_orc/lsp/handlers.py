@@ -30,7 +30,11 @@ def register_handlers(server: LlmOrcLanguageServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: LlmOrcLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.diagnostics.document_changed(params.text_document.uri)
+        uri = params.text_document.uri
+        path = ls.path_of(uri)
+        if path is not None and ls.kind_of(uri) is DocumentKind.ENSEMBLE:
+            ls.workspaces.notice_ensemble(path)
+        ls.diagnostics.document_changed(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: LlmOrcLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
