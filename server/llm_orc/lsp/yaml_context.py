@@ -41,7 +41,7 @@ from llm_orc.validation.diagnostics import Position, Range
 from llm_orc.validation.references import PLACEHOLDER
 from llm_orc.validation.yaml_index import ParsedYaml, Path, SourceMap, parse_yaml
 
-_CACHE_SIZE = 16
+_CACHE_SIZE = 8
 _SAFE_PLAIN = re.compile(r"[\w./][\w./ -]*(?<! )")
 _PLAIN_TYPED = re.compile(r"[^\s:#,\[\]{}'\"|>&*!%@`]?[^\s#,\[\]{}]*")
 _WORD_AFTER = re.compile(r"[^\s:#,\[\]{}'\"]*")
@@ -232,7 +232,10 @@ class DocumentState:
         return None
 
 
-_states: OrderedDict[tuple[str, int | None], DocumentState] = OrderedDict()
+_states: OrderedDict[str, DocumentState] = OrderedDict()
+"""The newest state of each recently used document. Older versions are dropped at once: a
+500-agent document's parsed state is megabytes, and keeping several made every garbage
+collection (and so every keystroke) slower."""
 
 
 def state_of(document: TextDocument) -> DocumentState:
@@ -241,13 +244,13 @@ def state_of(document: TextDocument) -> DocumentState:
 
 
 def state_for(uri: str, version: int | None, text: str) -> DocumentState:
-    key = (uri, version)
-    state = _states.get(key)
-    if state is not None and state.text == text:
-        _states.move_to_end(key)
+    state = _states.get(uri)
+    if state is not None and state.version == version and state.text == text:
+        _states.move_to_end(uri)
         return state
     state = DocumentState(uri, version, text)
-    _states[key] = state
+    _states[uri] = state
+    _states.move_to_end(uri)
     while len(_states) > _CACHE_SIZE:
         _states.popitem(last=False)
     return state

@@ -8,6 +8,7 @@ Diagnostic codes (all errors unless marked):
   accepted and ignored, or not run here (marked in the schema).
 - `duplicate-agent`, `missing-dependency`, `dependency-cycle`: the agent graph.
 - `unknown-profile`, `unknown-provider`, `unknown-placeholder` (warning): names referred to.
+- `invalid-output-schema`: an agent's `output_schema` that is not a valid JSON Schema.
 """
 
 from llm_orc.validation.diagnostics import (
@@ -27,13 +28,16 @@ from llm_orc.validation.validator import (
 
 __all__ = [
     "Diagnostic",
+    "ParsedYaml",
     "Position",
     "Range",
     "RelatedLocation",
     "Severity",
     "ValidationReport",
     "find_cycles",
+    "parse_yaml",
     "validate_ensemble_data",
+    "validate_ensemble_parsed",
     "validate_ensemble_text",
     "validate_profiles_text",
 ]
