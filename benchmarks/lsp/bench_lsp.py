@@ -211,22 +211,23 @@ async def _first_deltas(client: BenchClient, runs: int) -> list[float]:
 
 
 async def _while_running(
-    client: BenchClient, project: Project, settings: Settings
+    client: BenchClient, project: Project, settings: Settings, ensemble_name: str, runs: int
 ) -> dict[str, Any]:
-    """Latencies measured again while BUSY_RUNS runs stream text: didChange → diagnostics at
-    each of BUSY_SIZES agents, and code actions."""
+    """Latencies measured again while RUNS runs of ENSEMBLE_NAME stream text: didChange →
+    diagnostics at each of BUSY_SIZES agents, and code actions. The runs are cancelled after."""
+    run_ids = [
+        await client.run_ensemble({"ensemble": ensemble_name, "input": "go"}) for _ in range(runs)
+    ]
+    for run_id in run_ids:
+        await client.arrival(("first_delta", run_id))  # under way (the model loaded, if any)
     editors = {
-        size: Editing(client, project.ensembles / f"edited-while-busy-{size}.yaml", ensemble(size))
+        size: Editing(
+            client, project.ensembles / f"edited-while-{ensemble_name}-{size}.yaml", ensemble(size)
+        )
         for size in BUSY_SIZES
     }
     for editing in editors.values():
         await editing.opened()
-    run_ids = [
-        await client.run_ensemble({"ensemble": "busy", "input": "go"})
-        for _ in range(settings.busy_runs)
-    ]
-    for run_id in run_ids:
-        await client.arrival(("first_delta", run_id))
     events_before, t0 = client.run_events, time.perf_counter()
     samples = {size: await _edits(editing, settings) for size, editing in editors.items()}
     code_actions, _ = await _code_actions(client, project, settings.code_actions)
@@ -260,33 +261,6 @@ LOCAL_ENSEMBLE = "name: local-busy\nagents:\n" + "".join(
     for i in range(4)
 )
 """Four long stories: the one local model writes them one after another (several seconds each)."""
-
-
-async def _while_local_generates(
-    client: BenchClient, project: Project, settings: Settings
-) -> dict[str, Any]:
-    """didChange → diagnostics and code actions while the local model generates one long reply."""
-    run_id = await client.run_ensemble({"ensemble": "local-busy", "input": "go"})
-    await client.arrival(("first_delta", run_id))  # the model is loaded and generating
-    editors = {
-        size: Editing(client, project.ensembles / f"edited-while-local-{size}.yaml", ensemble(size))
-        for size in BUSY_SIZES
-    }
-    for editing in editors.values():
-        await editing.opened()
-    samples = {size: await _edits(editing, settings) for size, editing in editors.items()}
-    code_actions, _ = await _code_actions(client, project, settings.code_actions)
-    still_generating = ("finished", run_id) not in client.arrived
-    await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="llm-orc.cancelRun", arguments=[{"runId": run_id}])
-    )
-    for editing in editors.values():
-        editing.close()
-    return {
-        "diagnostics": samples,
-        "code_actions": code_actions,
-        "still_generating_at_the_end": still_generating,
-    }
 
 
 # -- the benchmark ----------------------------------------------------------------------------
@@ -340,7 +314,7 @@ async def _measure(result: BenchmarkResult, settings: Settings, base: Path) -> N
                 TARGET_FIRST_DELTA_MS,
                 note="client declares window.workDoneProgress",
             )
-            busy = await _while_running(client, project, settings)
+            busy = await _while_running(client, project, settings, "busy", settings.busy_runs)
             note = (
                 f"{settings.busy_runs} runs x {settings.busy_agents + 1} agents streaming, "
                 f"{busy['run_events_per_second']} runEvents/s"
@@ -360,9 +334,9 @@ async def _measure(result: BenchmarkResult, settings: Settings, base: Path) -> N
             )
             result.details["while_running"] = busy
             if importlib.util.find_spec("llama_cpp") is not None:
-                local = await _while_local_generates(client, project, settings)
+                local = await _while_running(client, project, settings, "local-busy", 1)
                 note = "the embedded model generating in the server"
-                if not local["still_generating_at_the_end"]:
+                if not local["runs_still_running_at_the_end"]:
                     note += " (it finished before the measurements did)"
                 for size, seconds in local.pop("diagnostics").items():
                     target = TARGET_DIAGNOSTICS_MS if size == 500 else None
