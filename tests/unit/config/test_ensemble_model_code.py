@@ -100,3 +100,19 @@ def test_a_document_value_the_model_cannot_hold_is_a_one_line_error_with_the_fil
 def test_to_document_then_from_document_gives_the_same_ensemble() -> None:
     ensemble = Ensemble.from_document(DOCUMENT)
     assert Ensemble.from_document(ensemble.to_document()) == ensemble
+
+
+def test_a_file_with_whole_floats_for_integers_loads_through_the_workspace(tmp_path: Path) -> None:
+    from llm_orc.config.workspace import Workspace
+
+    path = tmp_path / "e.yaml"
+    path.write_text(
+        "name: e\nmax_concurrency: 2.0\nagents:\n"
+        "  - name: a\n    retries: 2.0\n    max_tokens: 8.0\n",
+        encoding="utf-8",
+    )
+    workspace = Workspace.discover(tmp_path, env={"HOME": str(tmp_path)})
+    loaded = workspace.load_ensemble_file(path)
+    assert loaded.max_concurrency == 2
+    assert loaded.agent("a").retries == RetryPolicy(count=2)
+    assert loaded.agent("a").max_tokens == 8
