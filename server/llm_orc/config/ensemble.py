@@ -124,16 +124,10 @@ class Agent(_StrictModel):
 
     @classmethod
     def from_document(cls, data: Any) -> Any:
-        """A document's agent as this model takes it: unknown keys dropped, long-form
-        `depends_on` items (`{agent_name: NAME}`) read as their name."""
+        """A document's agent as this model takes it (unknown keys dropped)."""
         if not isinstance(data, Mapping):
             return data
         values = _known(cls, data)
-        depends_on = values.get("depends_on")
-        if isinstance(depends_on, list | tuple):
-            values["depends_on"] = tuple(
-                item.get("agent_name") if isinstance(item, Mapping) else item for item in depends_on
-            )
         if "retries" in values:
             values["retries"] = RetryPolicy.from_document(values["retries"])
         return cls(**values)
@@ -141,10 +135,13 @@ class Agent(_StrictModel):
     @field_validator("depends_on", mode="before")
     @classmethod
     def _dependency_names(cls, value: Any) -> Any:
-        """Accept names or the public format's `{agent_name: NAME}` items."""
+        """Accept names or the public format's `{agent_name: NAME}` items (with nothing else:
+        a `condition` is not supported here, so it is an error rather than dropped)."""
         if isinstance(value, list | tuple):
             return tuple(
-                item["agent_name"] if isinstance(item, dict) and "agent_name" in item else item
+                item["agent_name"]
+                if isinstance(item, dict) and item.keys() == {"agent_name"}
+                else item
                 for item in value
             )
         return value

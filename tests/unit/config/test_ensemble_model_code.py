@@ -116,3 +116,10 @@ def test_a_file_with_whole_floats_for_integers_loads_through_the_workspace(tmp_p
     assert loaded.max_concurrency == 2
     assert loaded.agent("a").retries == RetryPolicy(count=2)
     assert loaded.agent("a").max_tokens == 8
+
+
+def test_long_form_dependencies_are_names_and_a_condition_is_not_dropped_silently() -> None:
+    long_form: Any = [{"agent_name": "a"}]
+    assert Agent(name="b", depends_on=long_form).depends_on == ("a",)
+    conditional: Any = [{"agent_name": "a", "condition": "x"}]
+    assert "'depends_on.0'" in str(error_of(lambda: Agent(name="b", depends_on=conditional)))
