@@ -1,8 +1,4 @@
-"""`ModelProfile` and `schema/profiles.schema.json` agree; every valid profile builds.
-
-Bounds (`max_tokens >= 1`, ...) are checked by the validator only: `ModelProfile` is a plain
-dataclass, and a profile built in code is used as given.
-"""
+"""`ModelProfile` and `schema/profiles.schema.json` agree; every valid profile builds."""
 
 from __future__ import annotations
 
@@ -21,13 +17,19 @@ from llm_orc.errors import InvalidFieldError
 from llm_orc.schemas import load_schema
 from llm_orc.validation import validate_profiles_text
 from support.schema_documents import documents
-from support.schema_fields import json_types, marked, schema_types
+from support.schema_fields import (
+    json_types,
+    marked,
+    schema_constraints,
+    schema_types,
+    value_constraints,
+)
 
 SCHEMA = load_schema("profiles")
 PROFILE_SCHEMA = SCHEMA["$defs"]["profile"]
 DOCUMENT_ONLY = {"cost_per_token": "the public format's one price; read as both per-million prices"}
 CODE_ONLY = {"source": "where the profile was defined; not in the document"}
-HINTS = typing.get_type_hints(ModelProfile)
+HINTS = typing.get_type_hints(ModelProfile, include_extras=True)
 FIELDS = [f for f in dataclasses.fields(ModelProfile) if f.name not in CODE_ONLY]
 
 
@@ -43,6 +45,13 @@ def test_types_agree(field: dataclasses.Field[Any]) -> None:
     assert held | ({"integer"} if "number" in held else set()) == allowed | (
         {"integer"} if "number" in allowed else set()
     )
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=[f.name for f in FIELDS])
+def test_bounds_agree(field: dataclasses.Field[Any]) -> None:
+    subschema = PROFILE_SCHEMA["properties"][field.name]
+    kind = min(json_types(HINTS[field.name]))
+    assert value_constraints(HINTS[field.name]) == schema_constraints(subschema, kind)
 
 
 def test_required_keys_are_what_a_profile_document_must_give() -> None:
@@ -100,7 +109,7 @@ def test_every_profile_the_validator_accepts_builds_and_reads_back_the_same(
     assume(report.ok)
     for profile in profiles_in(report.data):
         for name, declared in HINTS.items():
-            if declared == int | None:  # `2.0` in the file is the integer 2
+            if json_types(declared) == {"integer"}:  # `2.0` in the file is the integer 2
                 value = getattr(profile, name)
                 assert value is None or type(value) is int, name
         again = validate_profiles_text(yaml.safe_dump({**profile.to_dict(), "name": profile.name}))
