@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from llm_orc.config.ensemble import Ensemble
 from llm_orc.schemas import load_schema
-from llm_orc.validation import validate_ensemble_text
+from llm_orc.validation import validate_ensemble_data, validate_ensemble_text
 from support.schema_documents import JSON_VALUES, documents
 
 SCHEMA = load_schema("ensemble")
@@ -82,6 +82,7 @@ def test_every_document_the_validator_accepts_builds_and_round_trips(
     assert json.loads(json.dumps(again, allow_nan=False)) == again  # JSON, as the schema says
     revalidated = validate_ensemble_text(as_yaml(again))
     assert revalidated.ok, [d.message for d in revalidated.errors]
+    assert validate_ensemble_data(again).ok  # as the runner checks ensembles built in code
     assert Ensemble.from_document(revalidated.data) == built
 
 
@@ -92,7 +93,7 @@ UNKNOWN_KEYS = st.text(min_size=1, max_size=12).filter(
 )
 
 
-@CI_SETTINGS
+@settings(CI_SETTINGS, max_examples=60)
 @given(
     ensemble_documents(),
     st.dictionaries(UNKNOWN_KEYS, JSON_VALUES, max_size=3),
