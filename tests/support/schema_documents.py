@@ -1,10 +1,10 @@
 """Hypothesis strategies for documents that match one of our JSON Schemas.
 
-Leaves (strings, numbers, free-form objects, `anyOf` of scalars) come from hypothesis-jsonschema.
-Objects are composed here: closed ones (`additionalProperties: false`) from their
-properties, free-form ones (`type: object` alone) from arbitrary JSON values. hypothesis-jsonschema
-re-merges object schemas on every draw, which costs about half a second per ensemble; composed,
-a hundred documents take a few seconds. Keys marked
+Scalars and `anyOf`s of them come from hypothesis-jsonschema. Objects are composed here:
+hypothesis-jsonschema re-merges object schemas on every draw, which costs about half a second
+per ensemble; composed, a hundred documents take a few seconds. An object with `properties`
+gets those keys only, whatever `additionalProperties` says (unknown keys are tested on their
+own); a free-form one (`type: object` alone) gets arbitrary JSON values. Keys marked
 `x-llm-orc-unsupported` are never generated (the validator rejects them by design); keys marked
 `x-llm-orc-ignored` get arbitrary JSON values.
 """
@@ -61,7 +61,7 @@ def documents(schema: Any, root: dict[str, Any], max_items: int = 4) -> st.Searc
         return from_schema(schema)
     if schema.get(_IGNORED) is True:
         return JSON_VALUES
-    if schema.get("additionalProperties") is False and "properties" in schema:
+    if "properties" in schema:  # only the declared keys: other keys are tested on their own
         return _closed_object(schema, root, max_items)
     if schema.get("type") == "array" and "items" in schema:
         low = schema.get("minItems", 0)
