@@ -25,6 +25,8 @@ if TYPE_CHECKING:
         EnsembleNotFoundError,
         InputError,
         InvalidEnsembleError,
+        InvalidFieldError,
+        InvalidResultError,
         LlmOrcError,
     )
     from llm_orc.execution.events import (
@@ -62,6 +64,8 @@ _EXPORTS = {
     "EnsembleNotFoundError": "llm_orc.errors",
     "InputError": "llm_orc.errors",
     "InvalidEnsembleError": "llm_orc.errors",
+    "InvalidFieldError": "llm_orc.errors",
+    "InvalidResultError": "llm_orc.errors",
     "LlmOrcError": "llm_orc.errors",
     "AgentFailed": "llm_orc.execution.events",
     "AgentFallback": "llm_orc.execution.events",
@@ -108,6 +112,8 @@ __all__ = [
     "GenerationRequest",
     "InputError",
     "InvalidEnsembleError",
+    "InvalidFieldError",
+    "InvalidResultError",
     "LlmOrcError",
     "ModelProfile",
     "ProviderError",

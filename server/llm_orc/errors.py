@@ -36,6 +36,19 @@ class InvalidEnsembleError(LlmOrcError):
         super().__init__(f"{first}{more}")
 
 
+class InvalidFieldError(LlmOrcError, ValueError):
+    """An ensemble, agent or retry policy was given a field it does not have or a bad value."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems) or ["invalid value"]
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(f"{self.problems[0]}{more}")
+
+
+class InvalidResultError(LlmOrcError, ValueError):
+    """A stored result document does not match `schema/result.schema.json`."""
+
+
 class InputError(LlmOrcError):
     """The run has no usable input."""
 

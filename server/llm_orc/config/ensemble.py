@@ -1,56 +1,147 @@
-"""Typed ensembles: pydantic models mirroring `schema/ensemble.schema.json`.
+"""Typed ensembles: the pydantic view of `schema/ensemble.schema.json`.
 
-The schema is the source of truth for the shape; these models give typed access after the
-validator has accepted a document, and let library users build ensembles in code.
+The JSON Schema is the published contract (descriptions, the `x-llm-orc-*` markers the validator
+and the language server read); these models give typed access to a document the validator has
+accepted, and let library users build ensembles in code.
+
+One source of truth, checked rather than generated. The models declare their fields, types,
+bounds and defaults in code, so that mypy and editors see real types (`Literal` enums, tuples)
+and a damaged schema file cannot break `import llm_orc`. What keeps them equal to the schema is
+CI: `tests/unit/config/test_ensemble_model_schema.py` compares them key by key (every schema
+property is a field, or the `task` alias, or a key marked ignored/unsupported, and the reverse;
+types, enums, bounds and defaults agree), and `test_ensemble_model_documents.py` generates
+schema-valid documents and requires every one the validator accepts to build and round-trip.
+
+Built in code the models are strict: an unknown field or a bad value raises `InvalidFieldError`
+(a `ValueError`) naming the field, with a suggestion for a near miss. Loaded from a file,
+`Ensemble.from_document` keeps only the keys that have a field: the validator has already
+reported every other key (ignored ones as warnings), so an ignored key never stops a build.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from llm_orc.errors import InvalidFieldError, display_path
+
+Name = Annotated[str, Field(min_length=1)]
 
 
-class RetryPolicy(BaseModel):
-    """Retries on transient errors, with exponential backoff and full jitter."""
+class _StrictModel(BaseModel):
+    """Frozen, no unknown fields; every construction error is one `InvalidFieldError`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    noun: ClassVar[str] = "value"
+
+    if not TYPE_CHECKING:  # type checkers keep the field-by-field __init__ pydantic declares
+
+        def __init__(self, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                raise InvalidFieldError(_problems(type(self), data, exc)) from None
+
+    @classmethod
+    def subject(cls, data: Mapping[str, Any]) -> str:
+        """How messages name the object being built: `agent 'writer'`, `ensemble`, ..."""
+        name = data.get("name")
+        return f"{cls.noun} '{name}'" if isinstance(name, str) and name else cls.noun
+
+
+def _problems(
+    model: type[_StrictModel], data: Mapping[str, Any], exc: ValidationError
+) -> list[str]:
+    """One line per pydantic error, without its URL, naming the field and the object."""
+    out: list[str] = []
+    subject = model.subject(data)
+    errors = exc.errors(include_url=False)
+    deeper = {error["loc"][:depth] for error in errors for depth in range(len(error["loc"]))}
+    for error in errors:
+        if error["loc"] in deeper:  # e.g. "too short" after its only item failed: noise
+            continue
+        inner = error.get("ctx", {}).get("error")
+        if isinstance(inner, InvalidFieldError):  # a nested model built from a mapping
+            out.extend(inner.problems)
+            continue
+        where = ".".join(str(step) for step in error["loc"])
+        if error["type"] == "extra_forbidden":
+            matches = difflib.get_close_matches(where, list(model.model_fields), n=1, cutoff=0.6)
+            hint = f" (did you mean '{matches[0]}'?)" if matches else ""
+            out.append(f"{subject}: unknown field '{where}'{hint}")
+            continue
+        message = str(error["msg"])
+        message = message[:1].lower() + message[1:]
+        out.append(f"{subject}: '{where}': {message}" if where else f"{subject}: {message}")
+    return out
+
+
+def _known(model: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of DATA that are fields of MODEL (a document's other keys are dropped)."""
+    return {key: value for key, value in data.items() if key in model.model_fields}
+
+
+class RetryPolicy(_StrictModel):
+    """Retries on transient errors, with exponential backoff and full jitter."""
+
+    noun: ClassVar[str] = "retries"
 
     count: int = Field(default=0, ge=0, le=10)
     initial_delay_seconds: float = Field(default=1.0, ge=0)
     max_delay_seconds: float = Field(default=30.0, ge=0)
 
+    @classmethod
+    def from_document(cls, data: Any) -> Any:
+        """A document's `retries` value as this model takes it (unknown keys dropped)."""
+        return cls(**_known(cls, data)) if isinstance(data, Mapping) else data
 
-class Agent(BaseModel):
+
+class Agent(_StrictModel):
     """One agent of an ensemble."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    noun: ClassVar[str] = "agent"
 
-    name: str = Field(min_length=1)
-    model_profile: str | None = None
-    model: str | None = None
-    provider: str | None = None
+    name: Name
+    model_profile: Name | None = None
+    model: Name | None = None
+    provider: Name | None = None
     system_prompt: str | None = None
     prompt_template: str | None = None
-    depends_on: tuple[str, ...] = ()
+    depends_on: tuple[Name, ...] = ()
     on_dependency_failure: Literal["skip", "continue"] = "skip"
     timeout_seconds: float | None = Field(default=None, gt=0)
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     output_format: Literal["text", "json"] = "text"
     output_schema: dict[str, Any] | None = None
-    fallback_model_profile: str | None = None
+    fallback_model_profile: Name | None = None
     retries: RetryPolicy = RetryPolicy()
     options: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def from_document(cls, data: Any) -> Any:
+        """A document's agent as this model takes it (unknown keys dropped)."""
+        if not isinstance(data, Mapping):
+            return data
+        values = _known(cls, data)
+        if "retries" in values:
+            values["retries"] = RetryPolicy.from_document(values["retries"])
+        return cls(**values)
 
     @field_validator("depends_on", mode="before")
     @classmethod
     def _dependency_names(cls, value: Any) -> Any:
-        """Accept names or the public format's `{agent_name: NAME}` items."""
+        """Accept names or the public format's `{agent_name: NAME}` items (with nothing else:
+        a `condition` is not supported here, so it is an error rather than dropped)."""
         if isinstance(value, list | tuple):
             return tuple(
-                item["agent_name"] if isinstance(item, dict) and "agent_name" in item else item
+                item["agent_name"]
+                if isinstance(item, dict) and item.keys() == {"agent_name"}
+                else item
                 for item in value
             )
         return value
@@ -58,7 +149,8 @@ class Agent(BaseModel):
     @field_validator("retries", mode="before")
     @classmethod
     def _retry_count(cls, value: Any) -> Any:
-        if isinstance(value, int):
+        """A bare count (`retries: 2`, also `2.0`, which JSON Schema counts as an integer)."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
             return {"count": value}
         return value
 
@@ -73,12 +165,12 @@ class Agent(BaseModel):
         return self.model_profile or "default"
 
 
-class Ensemble(BaseModel):
+class Ensemble(_StrictModel):
     """A named set of agents linked by `depends_on`."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    noun: ClassVar[str] = "ensemble"
 
-    name: str = Field(min_length=1)
+    name: Name
     description: str = ""
     default_task: str | None = None
     timeout_seconds: float | None = Field(default=None, gt=0)
@@ -88,13 +180,26 @@ class Ensemble(BaseModel):
     """The file the ensemble was loaded from, if any."""
 
     @classmethod
-    def from_document(cls, data: dict[str, Any], source: Path | None = None) -> Ensemble:
-        """Build from a validated document, honouring the public `task` alias of default_task."""
-        values = dict(data)
-        if values.get("default_task") is None and isinstance(values.get("task"), str):
-            values["default_task"] = values["task"]
-        values["source"] = source
-        return cls.model_validate(values)
+    def from_document(cls, data: Mapping[str, Any], source: Path | None = None) -> Ensemble:
+        """Build from a validated document: keys without a field are dropped (the validator
+        reported them), and the public `task` alias fills `default_task`.
+
+        A value the models cannot hold raises `InvalidFieldError`, prefixed with SOURCE.
+        """
+        values = _known(cls, data)
+        if values.get("default_task") is None and isinstance(data.get("task"), str):
+            values["default_task"] = data["task"]
+        values.pop("source", None)
+        try:
+            agents = values.get("agents")
+            if isinstance(agents, list | tuple):
+                values["agents"] = tuple(Agent.from_document(item) for item in agents)
+            return cls(**values, source=source)
+        except InvalidFieldError as exc:
+            if source is None:
+                raise
+            where = display_path(source)
+            raise InvalidFieldError([f"{where}: {problem}" for problem in exc.problems]) from None
 
     def agent(self, name: str) -> Agent:
         """The agent called NAME (KeyError if there is none)."""

@@ -5,11 +5,19 @@ One shape serves the CLI's JSON output, the language server and the API.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from llm_orc.errors import InvalidResultError
 from llm_orc.execution.events import Usage
+from llm_orc.schemas import load_schema
 
 RESULT_SCHEMA_VERSION = 1
 
@@ -90,12 +98,39 @@ class AgentResult:
             },
             "started_at": _rounded(self.started_at),
             "finished_at": _rounded(self.finished_at),
-            "duration_seconds": _rounded(self.duration_seconds),
+            "duration_seconds": _rounded(
+                _span(_rounded(self.started_at), _rounded(self.finished_at))
+            ),
             "usage": usage_document(self.usage),
         }
         if self.parsed is not None:
             doc["parsed"] = self.parsed
         return doc
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> AgentResult:
+        """The agent of a result document (already checked against the schema)."""
+        error, fallback, usage = doc["error"], doc["fallback"], doc["usage"]
+        return cls(
+            name=doc["name"],
+            status=AgentStatus(doc["status"]),
+            output=doc["output"],
+            parsed=doc.get("parsed"),
+            error=None if error is None else error["message"],
+            error_type=None if error is None else error["type"],
+            model=doc["model"] or "",
+            provider=doc["provider"] or "",
+            profile=doc["profile"] or "",
+            attempts=doc["attempts"],
+            fallback=None
+            if fallback is None
+            else FallbackRecord(
+                fallback["from_profile"], fallback["to_profile"], fallback["reason"]
+            ),
+            started_at=doc["started_at"],
+            finished_at=doc["finished_at"],
+            usage=Usage(usage["input_tokens"], usage["output_tokens"], usage["cost_usd"]),
+        )
 
 
 @dataclass(slots=True)
@@ -158,9 +193,94 @@ class RunResult:
                 "failed": self.count(AgentStatus.FAILED),
                 "skipped": self.count(AgentStatus.SKIPPED),
                 "cancelled": self.count(AgentStatus.CANCELLED),
-                "usage": usage_document(self.usage),
+                "usage": usage_document(_documented_total(self.agents)),
             },
         }
+
+    @classmethod
+    def from_document(cls, document: Any) -> RunResult:
+        """Read back a result document (the inverse of `to_document`).
+
+        The document is checked against `schema/result.schema.json`, and its derived parts
+        (final answer, totals, durations) against its agents; any mismatch raises
+        `InvalidResultError` with one line saying where.
+        """
+        error = best_match(_result_validator().iter_errors(document))
+        if error is not None:
+            where = "/".join(str(step) for step in error.absolute_path) or "the document"
+            raise InvalidResultError(f"not a result document: {where}: {_short(error.message)}")
+        final = document["final_answer"]
+        result = cls(
+            run_id=document["run_id"],
+            ensemble=document["ensemble"],
+            input=document["input"],
+            status=RunStatus(document["status"]),
+            agents=[AgentResult.from_document(agent) for agent in document["agents"]],
+            execution_order=list(document["execution_order"]),
+            final_agent=None if final is None else final["agent"],
+            started_at=document["started_at"],
+            duration_seconds=document["duration_seconds"],
+            source=document["source"],
+        )
+        _check_derived(document, result)
+        return result
+
+
+def _check_derived(document: Mapping[str, Any], result: RunResult) -> None:
+    """The parts of DOCUMENT computed from its agents must be what they compute to."""
+    names = [agent.name for agent in result.agents]
+    if result.final_agent is not None and result.final_agent not in names:
+        raise InvalidResultError(
+            f"not a result document: final_answer/agent: no agent named '{result.final_agent}'"
+        )
+    rebuilt = result.to_document()
+    for key in ("final_answer", "totals"):
+        if not _same(document[key], rebuilt[key]):
+            raise InvalidResultError(f"not a result document: {key} does not match the agents")
+    for given, computed in zip(document["agents"], rebuilt["agents"], strict=True):
+        for key in ("duration_seconds", "usage"):
+            if not _same(given[key], computed[key]):
+                raise InvalidResultError(
+                    f"not a result document: agent '{given['name']}': {key} does not match"
+                )
+
+
+def _same(given: Any, computed: Any) -> bool:
+    """Equal, numbers to within rounding (documents round times to 1 µs, costs to 1e-8)."""
+    if isinstance(given, dict) and isinstance(computed, dict):
+        return given.keys() == computed.keys() and all(
+            _same(given[key], computed[key]) for key in given
+        )
+    if isinstance(given, float) or isinstance(computed, float):
+        return (
+            isinstance(given, int | float)
+            and isinstance(computed, int | float)
+            and math.isclose(given, computed, rel_tol=1e-9, abs_tol=2e-6)
+        )
+    return bool(given == computed)
+
+
+@cache
+def _result_validator() -> Draft202012Validator:
+    return Draft202012Validator(load_schema("result"))
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _span(start: float | None, end: float | None) -> float | None:
+    return None if start is None or end is None else end - start
+
+
+def _documented_total(agents: list[AgentResult]) -> Usage:
+    """The sum of the agents' usage as their documents show it (costs rounded), so that the
+    totals of a document read back are the totals it states."""
+    total = Usage()
+    for agent in agents:
+        usage = agent.usage
+        total = total + Usage(usage.input_tokens, usage.output_tokens, round(usage.cost, 8))
+    return total
 
 
 def usage_document(usage: Usage) -> dict[str, Any]:
