@@ -60,7 +60,7 @@ from llm_orc.execution.result import (
     RunStatus,
 )
 from llm_orc.execution.retry import backoff_delay
-from llm_orc.providers.base import GenerationRequest, Provider, ProviderError
+from llm_orc.providers.base import Generation, GenerationRequest, Provider, ProviderError
 from llm_orc.providers.registry import get_provider
 
 logger = logging.getLogger(__name__)
@@ -170,6 +170,8 @@ class EnsembleRun:
         self._done: asyncio.Queue[str] = asyncio.Queue()
         self._t0 = 0.0
         self._seq = 0
+        self._wall_millis = -1
+        self._wall_text = ""
         self._hook_failures = 0
         self._started = False
         self._closed = False
@@ -188,13 +190,19 @@ class EnsembleRun:
     # -- events -------------------------------------------------------------------------------
 
     def _header(self) -> _Header:
-        """The next event's common fields: its sequence number and both timestamps."""
+        """The next event's common fields: its sequence number and both timestamps (the
+        wall-clock text is formatted once per millisecond: a busy run emits many in one)."""
         self._seq += 1
+        millis = time.time_ns() // 1_000_000
+        if millis != self._wall_millis:
+            self._wall_millis = millis
+            moment = datetime.fromtimestamp(millis / 1000, UTC)
+            self._wall_text = moment.isoformat(timespec="milliseconds")
         return {
             "run_id": self.run_id,
             "seq": self._seq,
-            "at": self._now(),
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "at": time.monotonic() - self._t0,
+            "time": self._wall_text,
         }
 
     def _send(self, event: RunEvent) -> None:
@@ -327,7 +335,11 @@ class EnsembleRun:
             with contextlib.suppress(asyncio.CancelledError):
                 _, pending = await asyncio.wait(pending, timeout=left)
         if pending:
-            names = ", ".join(sorted(task.get_name().removeprefix("agent:") for task in pending))
+            left_behind = sorted(task.get_name().removeprefix("agent:") for task in pending)
+            for name in left_behind:
+                # The task keeps its own (old) record: what it does later cannot reach the run.
+                self.results[name] = replace(self.results[name])
+            names = ", ".join(left_behind)
             logger.warning(
                 "run %s: agents did not stop within %gs of being cancelled (%s); they are "
                 "reported cancelled and left behind",
@@ -367,8 +379,7 @@ class EnsembleRun:
             ensemble=self.ensemble.name,
             input=self.task,
             status=status,
-            # copies: an agent left behind (see `_stop_all`) cannot change the result later
-            agents=[replace(self.results[name]) for name in self._graph.order],
+            agents=[self.results[name] for name in self._graph.order],
             execution_order=list(self._order),
             final_agent=final,
             started_at=started_at,
@@ -546,35 +557,53 @@ class EnsembleRun:
             result.status = AgentStatus.QUEUED
             self._send(AgentQueued(**self._header(), agent=name, waiting_for=slot.waiting_for))
 
+        slots = self._slots(provider, settings)
         try:
-            async with holding(self._slots(provider, settings), on_queued):
-                result.status = AgentStatus.RUNNING
-                result.attempts += 1
-                if result.started_at is None:
-                    result.started_at = self._now()
-                    self._order.append(name)
-                self._send(
-                    AgentStarted(
-                        **self._header(),
-                        agent=name,
-                        model=settings.model,
-                        provider=settings.provider,
-                        profile=settings.profile,
-                        attempt=attempt,
-                    )
-                )
-                deadline = asyncio.timeout(settings.timeout_seconds)
-                try:
-                    async with deadline:
-                        generation = await provider.generate(request, on_text)
-                except TimeoutError:
-                    if deadline.expired():
-                        raise _AgentTimedOut from None
-                    raise
+            if slots:
+                async with holding(slots, on_queued):
+                    generation = await self._attempt(provider, settings, request, on_text)
+            else:
+                generation = await self._attempt(provider, settings, request, on_text)
         finally:
             live = False
         cost = settings.cost(generation.input_tokens, generation.output_tokens)
         return generation.text, Usage(generation.input_tokens, generation.output_tokens, cost)
+
+    async def _attempt(
+        self,
+        provider: Provider,
+        settings: AgentSettings,
+        request: GenerationRequest,
+        on_text: Callable[[str], None],
+    ) -> Generation:
+        """One attempt, holding its slots: announce it, then generate within its timeout."""
+        name = request.agent
+        result = self.results[name]
+        result.status = AgentStatus.RUNNING
+        result.attempts += 1
+        if result.started_at is None:
+            result.started_at = self._now()
+            self._order.append(name)
+        self._send(
+            AgentStarted(
+                **self._header(),
+                agent=name,
+                model=settings.model,
+                provider=settings.provider,
+                profile=settings.profile,
+                attempt=request.attempt,
+            )
+        )
+        if settings.timeout_seconds is None:
+            return await provider.generate(request, on_text)
+        deadline = asyncio.timeout(settings.timeout_seconds)
+        try:
+            async with deadline:
+                return await provider.generate(request, on_text)
+        except TimeoutError:
+            if deadline.expired():
+                raise _AgentTimedOut from None
+            raise  # the provider's own timeout
 
     def _slots(self, provider: Provider, settings: AgentSettings) -> list[Slot]:
         """The slots an attempt holds while generating: the run's own first, then the
@@ -582,11 +611,12 @@ class EnsembleRun:
         slots: list[Slot] = []
         if self._run_slot is not None:
             slots.append(self._run_slot)
-        shared = shared_limits()
         if settings.profile_max_concurrency:
-            slots.append(shared.profile(settings.profile, settings.profile_max_concurrency))
+            cap = settings.profile_max_concurrency
+            slots.append(shared_limits().profile(settings.profile, cap))
         if provider.default_max_concurrency:
-            slots.append(shared.provider(settings.provider, provider.default_max_concurrency))
+            cap = provider.default_max_concurrency
+            slots.append(shared_limits().provider(settings.provider, cap))
         return slots
 
     def _outcome(self, name: str) -> DependencyOutcome:
