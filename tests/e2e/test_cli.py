@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 import jsonschema
 import pytest
@@ -253,36 +256,71 @@ def test_init_creates_examples_and_never_overwrites_without_force(tmp_path: Path
     assert validated.returncode == 0, validated.stdout
 
 
-def _read_line_from_fifo(fifo: Path, timeout: float) -> str:
-    """One line from FIFO; if no writer comes within TIMEOUT, unblock the reader and fail."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
+def test_invoke_jsonl_streams_every_event_then_the_result(project: Path) -> None:
+    done = llm_orc(project, "invoke", "pipeline", "hello", "-o", "jsonl")
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert events[0]["type"] == "ensemble_started"
+    assert events[-1]["type"] == "ensemble_finished"
+    assert [e["type"] for e in events].count("ensemble_finished") == 1
+    result = events[-1]["result"]
+    jsonschema.Draft202012Validator(load_schema("result")).validate(result)
+    assert result["final_answer"]["agent"] == "writer"
+    for name in ("reader", "other", "writer"):
+        mine = [e for e in events if e.get("agent") == name]
+        assert [mine[0]["type"], mine[-1]["type"]] == ["agent_started", "agent_finished"]
+        streamed = "".join(e["text"] for e in mine if e["type"] == "agent_text_delta")
+        assert streamed == mine[-1]["output"]
+    assert {e["run_id"] for e in events} == {result["run_id"]}
 
-        def read() -> str:
-            with fifo.open(encoding="utf-8") as reader:
-                return reader.readline()
 
-        future = pool.submit(read)
-        try:
-            return future.result(timeout=timeout)
-        except FuturesTimeout:
-            with fifo.open("w", encoding="utf-8"):
-                pass  # an empty writer lets the blocked open return
-            raise AssertionError("the run never started its hanging agent") from None
+class _Lines:
+    """The lines a process writes, read on a thread so a test can wait for one with a deadline."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def until(self, check: Callable[[dict[str, Any]], bool], timeout: float) -> dict[str, Any]:
+        """The first event document CHECK accepts; fails if none comes within TIMEOUT."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError("no such event came in time") from None
+            if line is None:
+                raise AssertionError("the process ended before the event came")
+            event: dict[str, Any] = json.loads(line)
+            if check(event):
+                return event
+
+    def rest(self, timeout: float) -> list[dict[str, Any]]:
+        """Every event document until the stream ends."""
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the process kept its output open"
+        events = []
+        while (line := self.lines.get_nowait()) is not None:
+            events.append(json.loads(line))
+        return events
 
 
-def test_ctrl_c_cancels_cleanly_and_keeps_what_finished(project: Path, tmp_path: Path) -> None:
-    fifo = tmp_path / "started"
-    os.mkfifo(fifo)
+def test_ctrl_c_cancels_cleanly_and_keeps_what_finished(project: Path) -> None:
     (project / "interrupt.yaml").write_text(
         "name: interrupt\nagents:\n"
         "  - name: quick\n    model_profile: fake\n"
         "  - name: stuck\n    model_profile: stuck\n    depends_on: [quick]\n"
-        f"    options: {{hang: true, announce_to: '{fifo}'}}\n"
         "  - name: never\n    model_profile: fake\n    depends_on: [stuck]\n",
         encoding="utf-8",
     )
     process = subprocess.Popen(
-        [*_command(), "invoke", "interrupt.yaml", "go", "-o", "json"],
+        [*_command(), "invoke", "interrupt.yaml", "go", "-o", "jsonl"],
         cwd=project,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -290,14 +328,21 @@ def test_ctrl_c_cancels_cleanly_and_keeps_what_finished(project: Path, tmp_path:
         text=True,
     )
     try:
-        assert _read_line_from_fifo(fifo, timeout=30) == "stuck\n"  # `stuck` is generating
+        assert process.stdout is not None and process.stderr is not None
+        lines = _Lines(process.stdout)
+        lines.until(  # `stuck` is generating (and hangs)
+            lambda e: e["type"] == "agent_started" and e["agent"] == "stuck", timeout=30
+        )
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=30)
+        events = lines.rest(timeout=30)
+        process.wait(timeout=30)
+        stderr = process.stderr.read()
     finally:
         process.kill()
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
-    document = json.loads(stdout)
+    assert events[-1]["type"] == "ensemble_finished"
+    document = events[-1]["result"]
     assert document["status"] == "cancelled"
     statuses = {agent["name"]: agent["status"] for agent in document["agents"]}
     assert statuses == {"quick": "succeeded", "stuck": "cancelled", "never": "skipped"}

@@ -28,9 +28,6 @@ Behaviour comes from `request.options` (a profile's or agent's `options`):
     Agent names whose every attempt raises a permanent `ProviderError("scripted failure")`.
 `error`
     Every attempt raises a permanent `ProviderError` with this message.
-`announce_to`
-    A file path: the agent's name and a newline are appended to it when its generation starts
-    (a FIFO works), so a test in another process can wait until a run is under way.
 `hang`
     True: never reply (wait on an event nobody sets) until cancelled.
 
@@ -74,9 +71,6 @@ class ScriptedProvider:
 
     async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
         options = request.options
-        announce_to = options.get("announce_to")
-        if isinstance(announce_to, str):
-            await asyncio.to_thread(_announce, announce_to, request.agent)
         if _flag(options, "hang"):
             await asyncio.Event().wait()
 
@@ -103,11 +97,6 @@ class ScriptedProvider:
             output_tokens=len(text.split()),
             model=request.model,
         )
-
-
-def _announce(path: str, agent: str) -> None:
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(f"{agent}\n")
 
 
 def _flag(options: Mapping[str, Any], key: str) -> bool:
