@@ -22,6 +22,8 @@ BUILTIN: dict[str, str] = {
     "text": "llm_orc.formatters.text:TextFormatter",
     "json": "llm_orc.formatters.json_document:JsonFormatter",
     "jsonl": "llm_orc.formatters.jsonl:JsonLinesFormatter",
+    "markdown": "llm_orc.formatters.markdown:MarkdownFormatter",
+    "template": "llm_orc.formatters.template:TemplateFormatter",
 }
 
 

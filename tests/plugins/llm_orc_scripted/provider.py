@@ -1,4 +1,6 @@
-"""The `scripted` provider: deterministic replies for tests and benchmarks.
+"""The `scripted` provider: deterministic replies for tests and benchmarks (a test double,
+registered through the `llm_orc.providers` entry point of this folder's dist-info; never part
+of an installed llm-orc).
 
 Nothing is random and nothing is loaded: a generation is a template substitution, an optional
 `asyncio.sleep`, and a few `on_text` calls, so thousands can run concurrently on one event loop.
@@ -39,6 +41,7 @@ system prompt plus the prompt; output tokens are the words of the reply.
 
 `json_output` changes nothing: the reply is whatever the script says (script JSON replies to
 test JSON handling).
+No option reads or writes files: an ensemble can only change what the provider replies.
 """
 
 from __future__ import annotations
