@@ -137,3 +137,70 @@ def test_ctrl_c_before_the_run_starts_exits_at_once_without_a_traceback(
     assert process.returncode == 130, stderr
     assert stderr == "llm-orc: interrupted\n"
     assert stdout == ""
+
+
+BLOCKING_PLUGIN = """
+import asyncio
+import threading
+
+
+class BlockingProvider:
+    name = "blocking"
+    default_max_concurrency = None
+
+    async def generate(self, request, on_text):
+        # A client call that never returns, in a thread: cancelling the await leaves it there.
+        await asyncio.to_thread(threading.Event().wait)
+"""
+
+
+def _plugin_site(tmp_path: Path) -> Path:
+    """A folder with the `blocking` provider and its dist-info: installed once on PYTHONPATH."""
+    site = tmp_path / "site"
+    dist = site / "blocking_provider-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (site / "blocking_provider.py").write_text(BLOCKING_PLUGIN, encoding="utf-8")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: blocking-provider\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[llm_orc.providers]\nblocking = blocking_provider:BlockingProvider\n", encoding="utf-8"
+    )
+    return site
+
+
+def test_a_thread_a_provider_leaves_blocked_does_not_keep_the_cli_running(
+    project: Path, tmp_path: Path
+) -> None:
+    (project / "blocked.yaml").write_text(
+        "name: blocked\nagents:\n"
+        "  - name: quick\n    model_profile: fake\n"
+        "  - name: stuck\n    model: m\n    provider: blocking\n",
+        encoding="utf-8",
+    )
+    paths = [str(_plugin_site(tmp_path)), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    process = subprocess.Popen(
+        [*_command(), "invoke", "blocked.yaml", "go", "-o", "jsonl"],
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        lines = EventLines(process.stdout)
+        lines.until(lambda e: e["type"] == "agent_started" and e["agent"] == "stuck", HANG_SECONDS)
+        process.send_signal(signal.SIGINT)
+        events = lines.rest(timeout=HANG_SECONDS)
+        process.wait(timeout=HANG_SECONDS)  # before: asyncio.run waited for the thread forever
+        stderr = process.stderr.read()
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert events[-1]["type"] == "ensemble_finished"
+    assert events[-1]["result"]["status"] == "cancelled"
+    assert "did not stop after the run ended; exiting without waiting for them" in stderr
+    assert "Traceback" not in stderr

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
+from llm_orc.cli.event_loop import run_bounded
 from llm_orc.cli.interrupts import Interrupts
 from llm_orc.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from llm_orc.cli.reporting import print_issues
@@ -65,9 +67,12 @@ def _invoke(args: argparse.Namespace, interrupts: Interrupts) -> int:
     live = getattr(formatter, "live", None)  # a live terminal view: restored on a hard exit
     if live is not None:
         interrupts.before_exit(live.stop)
-    result = _execute(ensemble, task, workspace, options, formatter, interrupts)
+    result, left_behind = _execute(ensemble, task, workspace, options, formatter, interrupts)
     _finish(formatter, result)
-    return _exit_code(result)
+    code = _exit_code(result)
+    if left_behind:
+        _exit_without_waiting(code, left_behind)
+    return code
 
 
 def _formatter(args: argparse.Namespace, ensemble: Ensemble) -> Formatter:
@@ -98,7 +103,9 @@ def _execute(
     options: RunOptions,
     formatter: Formatter,
     interrupts: Interrupts,
-) -> RunResult:
+) -> tuple[RunResult, int]:
+    """Run the ensemble; the result and how much provider work was left behind (see
+    `event_loop.run_bounded`)."""
     guard = _FormatterGuard(formatter)
     execution = prepare_run(
         ensemble, task, profiles=workspace.profiles, emit=guard.handle, options=options
@@ -112,10 +119,24 @@ def _execute(
         finally:
             interrupts.detach()
 
-    result = asyncio.run(main())
+    finished = run_bounded(main())
     if guard.failure is not None:
         raise guard.failure
-    return result
+    return finished.value, finished.left_behind
+
+
+def _exit_without_waiting(code: int, left_behind: int) -> NoReturn:
+    """The run has ended and its output is written, but provider work it started would not
+    stop (a task that swallows cancellation, a thread blocked in a call): exit now, rather than
+    wait for it as the interpreter would."""
+    print(
+        f"llm-orc: {left_behind} piece(s) of provider work did not stop after the run ended; "
+        "exiting without waiting for them",
+        file=sys.stderr,
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class _FormatterGuard:
