@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from llm_orc.cli.event_loop import run_bounded
+from llm_orc.cli.event_loop import TEARDOWN_GRACE_SECONDS, run_bounded
 from llm_orc.cli.interrupts import Interrupts
 from llm_orc.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from llm_orc.cli.reporting import print_issues
@@ -120,9 +120,13 @@ def _execute(
             interrupts.detach()
 
     finished = run_bounded(main())
+    left_behind = finished.left_behind
+    local = sys.modules.get("llm_orc.providers.local")  # only if a run used the local model
+    if local is not None and not local.wait_idle(TEARDOWN_GRACE_SECONDS):
+        left_behind += 1  # e.g. a model still loading after Ctrl-C: the exit would wait for it
     if guard.failure is not None:
         raise guard.failure
-    return finished.value, finished.left_behind
+    return finished.value, left_behind
 
 
 def _exit_without_waiting(code: int, left_behind: int) -> NoReturn:
