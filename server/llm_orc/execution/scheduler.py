@@ -506,7 +506,7 @@ class EnsembleRun:
                     AgentRetrying(
                         **self._header(),
                         agent=agent.name,
-                        attempt=attempt,
+                        attempt=result.attempts,
                         error=message,
                         delay_seconds=delay,
                     )
@@ -537,8 +537,9 @@ class EnsembleRun:
     async def _generate(
         self, provider: Provider, settings: AgentSettings, request: GenerationRequest
     ) -> tuple[str, Usage]:
-        name, attempt = request.agent, request.attempt
+        name = request.agent
         result = self.results[name]
+        attempt = result.attempts + 1  # the agent's attempt in the run (fallback included)
         live = True
 
         def on_text(piece: str) -> None:
@@ -591,7 +592,7 @@ class EnsembleRun:
                 model=settings.model,
                 provider=settings.provider,
                 profile=settings.profile,
-                attempt=request.attempt,
+                attempt=result.attempts,
             )
         )
         if settings.timeout_seconds is None:
