@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from support.event_lines import EventLines
+from support.local_model import MISSING
 
 HANG_SECONDS = 30
 
@@ -204,3 +205,29 @@ def test_a_thread_a_provider_leaves_blocked_does_not_keep_the_cli_running(
     assert events[-1]["result"]["status"] == "cancelled"
     assert "did not stop after the run ended; exiting without waiting for them" in stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.local_model
+@pytest.mark.skipif(bool(MISSING), reason="the embedded model is not installed")
+def test_ctrl_c_while_the_local_model_writes_ends_the_cli_with_the_result(project: Path) -> None:
+    (project / "local.yaml").write_text(
+        "name: local\nagents:\n  - name: writer\n    model_profile: local\n"
+        "    max_tokens: 2000\n    system_prompt: Write a very long story.\n",
+        encoding="utf-8",
+    )
+    process = _start(project, "invoke", "local.yaml", "Once upon a time", "-o", "jsonl")
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        lines = EventLines(process.stdout)
+        lines.until(lambda e: e["type"] == "agent_text_delta", timeout=120)  # it is writing
+        process.send_signal(signal.SIGINT)
+        events = lines.rest(timeout=HANG_SECONDS)
+        process.wait(timeout=HANG_SECONDS)
+        stderr = process.stderr.read()
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    result = events[-1]["result"]
+    assert result["status"] == "cancelled"
+    assert result["agents"][0]["status"] == "cancelled"
