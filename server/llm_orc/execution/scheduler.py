@@ -164,7 +164,8 @@ class EnsembleRun:
         )
         self._agents = {agent.name: agent for agent in ensemble.agents}
         self.results = {agent.name: AgentResult(name=agent.name) for agent in ensemble.agents}
-        """The agents' state while the run goes (the result holds a copy once it ended)."""
+        """The agents' state while the run goes; the result shares these records (an agent left
+        behind by `_stop_all` keeps an old one of its own)."""
         self._order: list[str] = []
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._done: asyncio.Queue[str] = asyncio.Queue()
@@ -271,6 +272,11 @@ class EnsembleRun:
         except Exception as exc:  # an engine bug: the run still ends, and says why
             logger.exception("run %s: the scheduler failed", self.run_id)
             status, reason = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+        if self._cancelled_task and status is not RunStatus.CANCELLED:
+            # Our cancel() came as the schedule ended without waiting again: take it here, so
+            # that it is not delivered to the caller once the result is returned.
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0)
         if reason is not None:
             stopped_any = await self._stop_all(reason)
             if status is RunStatus.TIMED_OUT and not stopped_any:

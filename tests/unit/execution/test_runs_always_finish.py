@@ -419,3 +419,27 @@ async def test_no_event_follows_ensemble_finished() -> None:
     await asyncio.sleep(0)  # one loop turn: the leaked callback runs now, after the run ended
     assert_invariant(events, result)
     assert [type(e) for e in events if getattr(e, "agent", None) == "late"][-1] is AgentFinished
+
+
+async def test_cancel_from_a_hook_as_the_last_agent_is_skipped_still_returns_the_result() -> None:
+    # The skip is announced on the run's own task, which then ends without waiting again: the
+    # cancel must not turn a returned result into a CancelledError for the caller.
+    events: list[RunEvent] = []
+    run: EnsembleRun
+
+    def on_event(event: RunEvent) -> None:
+        events.append(event)
+        if event.type == "agent_skipped":
+            run.cancel()
+
+    run = EnsembleRun(
+        ensemble(agent("bad", profile="broken"), agent("after", "bad")),
+        "task",
+        mixed_profiles(),
+        emit=on_event,
+    )
+    task = asyncio.create_task(run.execute())
+    done, _ = await asyncio.wait([task], timeout=GUARD_SECONDS)
+    assert done and not task.cancelled()
+    result = assert_invariant(events, task.result())
+    assert result.status is RunStatus.FAILED  # everything had ended: nothing was cancelled
