@@ -258,6 +258,7 @@ class EnsembleRun:
         )
         status: RunStatus | None = None
         reason: str | None = None
+        interrupted = False
         timeout = self.options.timeout_seconds or self.ensemble.timeout_seconds
         try:
             if self._cancel_reason is None:
@@ -268,13 +269,14 @@ class EnsembleRun:
         except TimeoutError:
             status, reason = RunStatus.TIMED_OUT, f"the ensemble timed out after {timeout:g}s"
         except asyncio.CancelledError:
+            interrupted = True
             status, reason = RunStatus.CANCELLED, self._cancel_reason or CANCELLED
         except Exception as exc:  # an engine bug: the run still ends, and says why
             logger.exception("run %s: the scheduler failed", self.run_id)
             status, reason = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
-        if self._cancelled_task and status is not RunStatus.CANCELLED:
-            # Our cancel() came as the schedule ended without waiting again: take it here, so
-            # that it is not delivered to the caller once the result is returned.
+        if self._cancelled_task and not interrupted:
+            # Our cancel() came where the run did not wait again (as the schedule ended, or
+            # from the first event's hook): take it here, never to reach the caller.
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.sleep(0)
         if reason is not None:

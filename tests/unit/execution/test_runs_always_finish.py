@@ -443,3 +443,30 @@ async def test_cancel_from_a_hook_as_the_last_agent_is_skipped_still_returns_the
     assert done and not task.cancelled()
     result = assert_invariant(events, task.result())
     assert result.status is RunStatus.FAILED  # everything had ended: nothing was cancelled
+
+
+async def cancel_at(k: int) -> tuple[asyncio.Task[RunResult], list[RunEvent]]:
+    """A run that calls its own `cancel()` from the hook at its K-th event."""
+    events: list[RunEvent] = []
+    run: EnsembleRun
+
+    def on_event(event: RunEvent) -> None:
+        events.append(event)
+        if len(events) == k:
+            run.cancel()
+
+    run = EnsembleRun(mixed_ensemble(), "task", mixed_profiles(), emit=on_event)
+    task = asyncio.create_task(run.execute())
+    done, _ = await asyncio.wait([task], timeout=GUARD_SECONDS)
+    assert done, f"the run hangs (cancel at event {k})"
+    return task, events
+
+
+async def test_run_cancel_at_any_event_returns_the_result_and_never_raises() -> None:
+    total = await reference_length()
+    for k in range(1, total + 1):
+        task, events = await cancel_at(k)
+        assert not task.cancelled(), k
+        result = assert_invariant(events, task.result())
+        if result.status is not RunStatus.CANCELLED:  # only when nothing was left to cancel
+            assert all(a.status is not AgentStatus.CANCELLED for a in result.agents), k
