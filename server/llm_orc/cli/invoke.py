@@ -114,16 +114,21 @@ def _execute(
 
     async def main() -> RunResult:
         interrupts.attach(execution)  # before the run's first step: no signal goes unseen
-        try:
-            return await execution.execute()  # Ctrl-C cancels it: it returns the result
-        finally:
-            interrupts.detach()
+        return await execution.execute()  # Ctrl-C cancels it: it returns the result
 
-    finished = run_bounded(main())
+    # The loop's handlers stay through its teardown (closing the loop removes them): a signal
+    # while what is left of the run shuts down is a second one, and exits at once.
+    try:
+        finished = run_bounded(main())
+    finally:
+        interrupts.detach()
     left_behind = finished.left_behind
     local = sys.modules.get("llm_orc.providers.local")  # only if a run used the local model
-    if local is not None and not local.wait_idle(TEARDOWN_GRACE_SECONDS):
-        left_behind += 1  # e.g. a model still loading after Ctrl-C: the exit would wait for it
+    try:
+        if local is not None and not local.wait_idle(TEARDOWN_GRACE_SECONDS):
+            left_behind += 1  # e.g. a model still loading after Ctrl-C: exit would wait for it
+    except KeyboardInterrupt:
+        interrupts.exit_now()
     if guard.failure is not None:
         raise guard.failure
     return finished.value, left_behind
