@@ -423,9 +423,11 @@ class EnsembleRun:
                 "internal",
             )
         except _AttemptFailed as failure:
-            self._fail(result, str(failure), failure.error_type)
+            if not self._stopping:  # stopping, an error is how the provider took the cancel
+                self._fail(result, str(failure), failure.error_type)
         except Exception as exc:  # error isolation: one agent's bug never stops the others
-            self._fail(result, f"{type(exc).__name__}: {exc}", "internal")
+            if not self._stopping:
+                self._fail(result, f"{type(exc).__name__}: {exc}", "internal")
         finally:
             self._done.put_nowait(agent.name)
 
@@ -448,7 +450,7 @@ class EnsembleRun:
                 profile.fallback_model_profile if profile else None
             )
             fallback = self.profiles.get(fallback_name) if fallback_name else None
-            if fallback is None or fallback_name == agent.profile_name:
+            if fallback is None or fallback_name == agent.profile_name or self._stopping:
                 if isinstance(failure, SettingsError):
                     raise _AttemptFailed(str(failure), "config") from None
                 raise
@@ -507,7 +509,7 @@ class EnsembleRun:
                     )
                 else:
                     transient, error_type, message = exc.transient, "provider", str(exc)
-                if not transient or attempt == total_attempts:
+                if not transient or attempt == total_attempts or self._stopping:
                     raise _AttemptFailed(message, error_type) from None
                 delay = backoff_delay(agent.retries, attempt, self._rng)
                 self._send(
