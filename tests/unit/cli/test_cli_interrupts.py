@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -250,3 +251,15 @@ def test_signals_while_the_loop_shuts_down_after_the_run_finish_then_exit() -> N
     assert finished.value.status is RunStatus.SUCCEEDED
     assert "finishing (interrupt again to exit at once)" in stderr.getvalue()
     assert exit_now.codes == [130]
+
+
+def test_ctrl_c_while_the_command_is_still_being_set_up_is_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from llm_orc.cli import main as cli
+
+    (tmp_path / "interrupted_while_importing.py").write_text("raise KeyboardInterrupt\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(cli._COMMANDS, "invoke", "interrupted_while_importing")
+    assert cli.main(["invoke", "x"]) == 130
+    assert capsys.readouterr().err == "llm-orc: interrupted\n"
