@@ -16,14 +16,17 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from llm_orc.config.ensemble import Agent, Ensemble
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.agent_settings import AgentSettings, SettingsError, resolve_settings
 from llm_orc.execution.events import (
+    AgentCancelled,
     AgentFailed,
     AgentFallback,
     AgentFinished,
+    AgentQueued,
     AgentRetrying,
     AgentSkipped,
     AgentStarted,
@@ -60,6 +63,13 @@ class RunOptions:
     max_concurrency: int | None = None
     timeout_seconds: float | None = None
     run_id: str | None = None
+
+
+class _Header(TypedDict):
+    run_id: str
+    seq: int
+    at: float
+    time: str
 
 
 class _AttemptFailed(Exception):
@@ -101,14 +111,25 @@ class EnsembleRun:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._done: asyncio.Queue[str] = asyncio.Queue()
         self._t0 = 0.0
+        self._seq = 0
         self._limits: dict[str, asyncio.Semaphore] = {}
-        limit = self.options.max_concurrency or ensemble.max_concurrency
-        self._ensemble_limit = asyncio.Semaphore(limit) if limit else None
+        self._limit = self.options.max_concurrency or ensemble.max_concurrency
+        self._ensemble_limit = asyncio.Semaphore(self._limit) if self._limit else None
         self.result: RunResult | None = None
         """Set when the run ends, whichever way it ends."""
 
     def _now(self) -> float:
         return time.monotonic() - self._t0
+
+    def _header(self) -> _Header:
+        """The next event's common fields: its sequence number and both timestamps."""
+        self._seq += 1
+        return {
+            "run_id": self.run_id,
+            "seq": self._seq,
+            "at": self._now(),
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        }
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -117,7 +138,14 @@ class EnsembleRun:
         the result is built and announced, then CancelledError propagates."""
         self._t0 = time.monotonic()
         started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        self._emit(EnsembleStarted(self.run_id, 0.0, self.ensemble.name, self._graph.order))
+        self._emit(
+            EnsembleStarted(
+                **self._header(),
+                ensemble=self.ensemble.name,
+                agents=self._graph.order,
+                depends_on=dict(self._graph.depends_on),
+            )
+        )
         status: RunStatus | None = None
         timeout = self.options.timeout_seconds or self.ensemble.timeout_seconds
         try:
@@ -155,7 +183,7 @@ class EnsembleRun:
             result.status = AgentStatus.SKIPPED
             result.error = reason
             result.error_type = "skipped"
-            self._emit(AgentSkipped(self.run_id, self._now(), name, reason))
+            self._emit(AgentSkipped(**self._header(), agent=name, reason=reason))
             self._done.put_nowait(name)
             return
         self._tasks[name] = asyncio.create_task(self._run_agent(agent), name=f"agent:{name}")
@@ -176,15 +204,15 @@ class EnsembleRun:
         await asyncio.gather(*running, return_exceptions=True)
         now = self._now()
         for result in self.results.values():
-            if result.status is AgentStatus.RUNNING:
+            if result.status in (AgentStatus.RUNNING, AgentStatus.QUEUED):
                 result.status = AgentStatus.CANCELLED
                 result.error, result.error_type = reason, "cancelled"
                 result.finished_at = now
-                self._emit(AgentFailed(self.run_id, now, result.name, reason, "cancelled"))
+                self._emit(AgentCancelled(**self._header(), agent=result.name, reason=reason))
             elif result.status is AgentStatus.PENDING:
                 result.status = AgentStatus.SKIPPED
                 result.error, result.error_type = reason, "skipped"
-                self._emit(AgentSkipped(self.run_id, now, result.name, reason))
+                self._emit(AgentSkipped(**self._header(), agent=result.name, reason=reason))
 
     def _finish(self, started_at: str, status: RunStatus | None) -> RunResult:
         final = self._final_agent()
@@ -208,7 +236,7 @@ class EnsembleRun:
             duration_seconds=self._now(),
             source=str(self.ensemble.source) if self.ensemble.source else None,
         )
-        self._emit(EnsembleFinished(self.run_id, self._now(), self.result))
+        self._emit(EnsembleFinished(**self._header(), result=self.result))
         return self.result
 
     def _final_agent(self) -> str | None:
@@ -237,7 +265,9 @@ class EnsembleRun:
         result.status = AgentStatus.FAILED
         result.error, result.error_type = message, error_type
         result.finished_at = self._now()
-        self._emit(AgentFailed(self.run_id, result.finished_at, result.name, message, error_type))
+        self._emit(
+            AgentFailed(**self._header(), agent=result.name, error=message, error_type=error_type)
+        )
 
     async def _run_with_fallback(self, agent: Agent, result: AgentResult) -> None:
         profile = self.profiles.get(agent.profile_name)
@@ -258,7 +288,11 @@ class EnsembleRun:
         result.fallback = FallbackRecord(agent.profile_name, fallback.name, reason)
         self._emit(
             AgentFallback(
-                self.run_id, self._now(), agent.name, agent.profile_name, fallback.name, reason
+                **self._header(),
+                agent=agent.name,
+                from_profile=agent.profile_name,
+                to_profile=fallback.name,
+                error=reason,
             )
         )
         settings = resolve_settings(agent, fallback, fallback=True)
@@ -279,7 +313,6 @@ class EnsembleRun:
         )
         total_attempts = agent.retries.count + 1
         for attempt in range(1, total_attempts + 1):
-            result.attempts += 1
             request = GenerationRequest(
                 model=settings.model,
                 system_prompt=system_prompt,
@@ -307,7 +340,13 @@ class EnsembleRun:
                     raise _AttemptFailed(message, error_type) from None
                 delay = backoff_delay(agent.retries, attempt, self._rng)
                 self._emit(
-                    AgentRetrying(self.run_id, self._now(), agent.name, attempt, message, delay)
+                    AgentRetrying(
+                        **self._header(),
+                        agent=agent.name,
+                        attempt=attempt,
+                        error=message,
+                        delay_seconds=delay,
+                    )
                 )
                 await asyncio.sleep(delay)
                 continue
@@ -323,7 +362,11 @@ class EnsembleRun:
             duration = result.duration_seconds or 0.0
             self._emit(
                 AgentFinished(
-                    self.run_id, result.finished_at, agent.name, text, result.usage, duration
+                    **self._header(),
+                    agent=agent.name,
+                    output=text,
+                    usage=result.usage,
+                    duration_seconds=duration,
                 )
             )
             return
@@ -331,34 +374,39 @@ class EnsembleRun:
     async def _generate(
         self, provider: Provider, settings: AgentSettings, request: GenerationRequest
     ) -> tuple[str, Usage]:
-        name = request.agent
+        name, attempt = request.agent, request.attempt
 
         def on_text(piece: str) -> None:
-            self._emit(AgentTextDelta(self.run_id, self._now(), name, piece))
+            self._emit(AgentTextDelta(**self._header(), agent=name, attempt=attempt, text=piece))
 
         slots = self._slots(provider, settings)
-        for index, semaphore in enumerate(slots):
+        result = self.results[name]
+        queued = False
+        for index, (semaphore, waiting_for) in enumerate(slots):
+            if semaphore.locked() and not queued:
+                queued = True
+                result.status = AgentStatus.QUEUED
+                self._emit(AgentQueued(**self._header(), agent=name, waiting_for=waiting_for))
             try:
                 await semaphore.acquire()
             except BaseException:
-                for held in slots[:index]:
+                for held, _ in slots[:index]:
                     held.release()
                 raise
         try:
-            result = self.results[name]
             result.status = AgentStatus.RUNNING
+            result.attempts += 1
             if result.started_at is None:
                 result.started_at = self._now()
                 self._order.append(name)
             self._emit(
                 AgentStarted(
-                    self.run_id,
-                    self._now(),
-                    name,
-                    settings.model,
-                    settings.provider,
-                    settings.profile,
-                    request.attempt,
+                    **self._header(),
+                    agent=name,
+                    model=settings.model,
+                    provider=settings.provider,
+                    profile=settings.profile,
+                    attempt=attempt,
                 )
             )
             if settings.timeout_seconds is None:
@@ -367,26 +415,41 @@ class EnsembleRun:
                 async with asyncio.timeout(settings.timeout_seconds):
                     generation = await provider.generate(request, on_text)
         finally:
-            for semaphore in slots:
+            for semaphore, _ in slots:
                 semaphore.release()
         cost = settings.cost(generation.input_tokens, generation.output_tokens)
         return generation.text, Usage(generation.input_tokens, generation.output_tokens, cost)
 
-    def _slots(self, provider: Provider, settings: AgentSettings) -> list[asyncio.Semaphore]:
-        """Semaphores to hold while generating: profile, then provider, then ensemble."""
-        slots: list[asyncio.Semaphore] = []
+    def _slots(
+        self, provider: Provider, settings: AgentSettings
+    ) -> list[tuple[asyncio.Semaphore, str]]:
+        """Semaphores to hold while generating (profile, provider, ensemble), each with what an
+        agent waiting for it is told."""
+        slots: list[tuple[asyncio.Semaphore, str]] = []
         if settings.profile_max_concurrency:
             key = f"profile:{settings.profile}"
             if key not in self._limits:
                 self._limits[key] = asyncio.Semaphore(settings.profile_max_concurrency)
-            slots.append(self._limits[key])
+            slots.append(
+                (
+                    self._limits[key],
+                    f"a slot of profile '{settings.profile}' "
+                    f"({settings.profile_max_concurrency} at a time)",
+                )
+            )
         if provider.default_max_concurrency:
             key = f"provider:{settings.provider}"
             if key not in self._limits:
                 self._limits[key] = asyncio.Semaphore(provider.default_max_concurrency)
-            slots.append(self._limits[key])
+            slots.append(
+                (
+                    self._limits[key],
+                    f"a slot of provider '{settings.provider}' "
+                    f"({provider.default_max_concurrency} at a time)",
+                )
+            )
         if self._ensemble_limit is not None:
-            slots.append(self._ensemble_limit)
+            slots.append((self._ensemble_limit, f"a slot of the run ({self._limit} at a time)"))
         return slots
 
     def _outcome(self, name: str) -> DependencyOutcome:
