@@ -39,7 +39,8 @@ CallLater = Callable[[float, Callable[[], None]], Cancellable]
 """Runs a callback after a delay (seconds); `loop.call_later` by default."""
 
 
-def _loop_call_later(delay: float, callback: Callable[[], None]) -> Cancellable:
+def loop_call_later(delay: float, callback: Callable[[], None]) -> Cancellable:
+    """`call_later` on the running event loop."""
     return asyncio.get_running_loop().call_later(delay, callback)
 
 
@@ -52,7 +53,7 @@ class DeltaCoalescer:
         *,
         interval: float = COALESCE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
-        call_later: CallLater = _loop_call_later,
+        call_later: CallLater = loop_call_later,
     ) -> None:
         self._send = send
         self._interval = interval
