@@ -289,3 +289,48 @@ describe('a run from an editor without work-done progress', () => {
     assert.equal(code, 0);
   });
 });
+
+describe('a run still going when the editor shuts the server down', () => {
+  let project;
+  let session;
+  let advertised;
+
+  before(async () => {
+    project = makeProject();
+    project.write(
+      '.llm-orc/ensembles/stuck.yaml',
+      'name: stuck\nagents:\n  - {name: stuck, model_profile: fake, options: {hang: true}}\n',
+    );
+    session = new Session(project);
+    const { capabilities } = await session.initialize(clientCapabilities());
+    advertised = canRun(capabilities);
+  });
+
+  after(async () => {
+    await session?.dispose();
+    project?.remove();
+  });
+
+  it('is cancelled, and its end reaches the client before the shutdown answer', async (t) => {
+    if (!advertised) return t.skip(NOT_ADVERTISED);
+    const { run_id: runId } = await session.request('workspace/executeCommand', {
+      command: RUN_ENSEMBLE,
+      arguments: [{ ensemble: 'stuck', input: 'go' }],
+    });
+    await session.until(
+      () => runEvents(session, runId).find((e) => e.type === 'agent_started'),
+      'the agent generating',
+    );
+    const { code } = await session.shutdown();
+    const events = runEvents(session, runId);
+    assert.deepEqual(
+      events.slice(-2).map((e) => [e.type, e.agent ?? null]),
+      [
+        ['agent_cancelled', 'stuck'],
+        ['ensemble_finished', null],
+      ],
+    );
+    assert.equal(events.at(-1).result.status, 'cancelled');
+    assert.equal(code, 0);
+  });
+});

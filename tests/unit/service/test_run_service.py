@@ -17,6 +17,7 @@ from llm_orc.execution.result import AgentResult, RunResult
 from llm_orc.execution.run_endings import CANCELLED_BEFORE_START
 from llm_orc.execution.scheduler import EnsembleRun, EventSink
 from llm_orc.execution.service import RunService, Subscription, UnknownRunError
+from llm_orc.schemas import schema_validator
 from support.ensembles import agent, ensemble, scripted_profiles
 
 PROFILES = scripted_profiles(hang={"options": {"hang": True}})
@@ -52,8 +53,19 @@ def statuses(result: RunResult) -> dict[str, str]:
 
 
 def assert_contract(events: list[RunEvent]) -> None:
-    """One ensemble_started first, one ensemble_finished last, seq 1, 2, 3 …"""
+    """One ensemble_started first, one ensemble_finished last, seq 1, 2, 3 …, every document
+    valid, every agent final in the result."""
     assert [event.seq for event in events] == list(range(1, len(events) + 1))
+    for event in events:
+        schema_validator("events").validate(event_to_dict(event))
+    result = event_to_dict(events[-1])["result"]
+    schema_validator("result").validate(result)
+    assert {a["status"] for a in result["agents"]} <= {
+        "succeeded",
+        "failed",
+        "skipped",
+        "cancelled",
+    }
     types_ = [event.type for event in events]
     assert types_[0] == "ensemble_started" and types_.count("ensemble_started") == 1
     assert types_[-1] == "ensemble_finished" and types_.count("ensemble_finished") == 1

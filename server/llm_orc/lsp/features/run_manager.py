@@ -35,7 +35,7 @@ from llm_orc.execution.events import (
     RunEvent,
     event_to_dict,
 )
-from llm_orc.execution.service import Run, RunService, UnknownRunError
+from llm_orc.execution.service import Run, RunService, Subscription, UnknownRunError
 
 if TYPE_CHECKING:
     from llm_orc.lsp.server import LlmOrcLanguageServer
@@ -88,10 +88,20 @@ class RunTransport:
         """Coalescing: the time between two timed sends of one agent's merged text."""
         self._clock = clock
         self._call_later = call_later
+        self._forwarding: set[asyncio.Task[None]] = set()
 
     def follow(self, run: Run) -> asyncio.Task[None]:
         """Start forwarding RUN (just started on the service) to the client."""
-        return self.server.start_task(self._forward(run), f"forward run {run.run_id}")
+        subscription = self.service.subscribe(run.run_id)  # from its first event, held now
+        task = self.server.start_task(self._forward(run, subscription), f"run {run.run_id}")
+        self._forwarding.add(task)
+        task.add_done_callback(self._forwarding.discard)
+        return task
+
+    async def drain(self) -> None:
+        """Until every run followed so far has been forwarded to its end."""
+        if self._forwarding:
+            await asyncio.wait(set(self._forwarding))
 
     def coalescer(self, send: Callable[[dict[str, Any]], None]) -> DeltaCoalescer:
         """A coalescer for one stream of this transport's event documents."""
@@ -99,11 +109,10 @@ class RunTransport:
             send, interval=self.interval, clock=self._clock, call_later=self._call_later
         )
 
-    async def _forward(self, run: Run) -> None:
+    async def _forward(self, run: Run, subscription: Subscription) -> None:
         progress = _Progress(len(run.ensemble.agents))
         await self._open_progress(run, progress)  # the run goes on meanwhile; events wait
         coalescer = self.coalescer(self._notify)
-        subscription = self.service.subscribe(run.run_id)
         try:
             while events := await subscription.batch():
                 for event in events:

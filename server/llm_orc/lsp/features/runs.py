@@ -22,6 +22,8 @@ invalid, no input) or an unknown run is RequestFailed (-32803) with the one-line
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,11 @@ CANCEL_RUN = "llm-orc.cancelRun"
 RUN_RESULT = "llm-orc.runResult"
 LIST_RUNS = "llm-orc.listRuns"
 RUN_EVENTS = "llm-orc.runEvents"
+
+SHUTDOWN_SECONDS = 5.0
+"""How long a `shutdown` request waits for the runs still going to wind down."""
+
+logger = logging.getLogger(__name__)
 
 _YAML = (".yaml", ".yml")
 
@@ -104,6 +111,17 @@ def register(server: LlmOrcLanguageServer) -> None:
     @server.command(LIST_RUNS)
     def list_runs(ls: LlmOrcLanguageServer, *arguments: Any) -> list[dict[str, Any]]:
         return [run.summary() for run in service.runs()]
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: LlmOrcLanguageServer, *arguments: Any) -> None:
+        """Runs still going are cancelled, and the client gets each one's end before the
+        answer (bounded: a run that will not wind down is logged and left)."""
+        try:
+            async with asyncio.timeout(SHUTDOWN_SECONDS):
+                await service.shutdown()
+                await transport.drain()
+        except TimeoutError:
+            logger.warning("runs still going after %gs at shutdown", SHUTDOWN_SECONDS)
 
     @server.command(RUN_EVENTS)
     def run_events(ls: LlmOrcLanguageServer, *arguments: Any) -> dict[str, Any]:
