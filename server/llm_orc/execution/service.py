@@ -16,12 +16,14 @@ only reads further behind (what it has not read yet waits in the shared log), ne
 the run or another subscriber, and never loses an event; `subscribe(run_id, after_seq=N)`
 yields every event with `seq > N` exactly once, in order, then the live ones, and ends after
 `ensemble_finished`. The log lives as long as the run is retained: every running run, and the
-last `keep_finished` finished ones (the oldest finished is forgotten first).
+newest finished ones — at most `keep_finished` runs and `keep_events` events between them (one
+event is a few hundred bytes; a text piece is one event), the oldest finished forgotten first.
 
 Every run ends with exactly one `ensemble_finished`: cancelled before it started, it ends
 cancelled with every agent skipped (the engine never runs); when the engine itself breaks (an
 exception out of `execute`, or an end without a result), the service logs it and ends the run
-with a result of status `failed` that carries the error (see `execution/run_endings.py`).
+with status `failed`: the agents still going fail with the error, those that never ran are
+skipped, and `Run.error` holds it (see `execution/run_endings.py`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ logger = logging.getLogger(__name__)
 KEEP_FINISHED = 50
 """How many finished runs a service keeps (their result and events), by default."""
 
+KEEP_EVENTS = 200_000
+"""How many events the finished runs a service keeps may hold between them, by default."""
+
 RUNNING = "running"
 """The status of a run that has not ended yet."""
 
@@ -57,7 +62,8 @@ class UnknownRunError(LlmOrcError):
     def __init__(self, run_id: str, keep_finished: int) -> None:
         self.run_id = run_id
         super().__init__(
-            f"no run '{run_id}' (results are kept for the last {keep_finished} finished runs)"
+            f"no run '{run_id}' (the results of at most the last {keep_finished} finished "
+            "runs are kept)"
         )
 
 
@@ -224,13 +230,17 @@ class Subscription:
 class RunService:
     """Starts, tracks, cancels and forgets runs; everything on the caller's event loop."""
 
-    def __init__(self, *, keep_finished: int = KEEP_FINISHED) -> None:
-        if keep_finished < 0:
-            raise ValueError("keep_finished must not be negative")
+    def __init__(
+        self, *, keep_finished: int = KEEP_FINISHED, keep_events: int = KEEP_EVENTS
+    ) -> None:
+        if keep_finished < 0 or keep_events < 0:
+            raise ValueError("keep_finished and keep_events must not be negative")
         self.keep_finished = keep_finished
+        self.keep_events = keep_events
         self._runs: dict[str, Run] = {}
-        self._finished: dict[str, None] = {}
-        """Ids of finished runs still kept, oldest finished first."""
+        self._finished: dict[str, int] = {}
+        """Finished runs still kept (id → how many events), oldest finished first."""
+        self._finished_events = 0
 
     # -- starting -----------------------------------------------------------------------------
 
@@ -252,6 +262,7 @@ class RunService:
     def launch(self, prepare: PrepareEngine) -> Run:
         """Start the engine PREPARE sets up (given the hook its events go to): `start` for a
         custom engine. Raises what PREPARE raises."""
+        loop = asyncio.get_running_loop()  # before anything is recorded: no loop, no run
         run: Run | None = None
 
         def emit(event: RunEvent) -> None:
@@ -263,9 +274,7 @@ class RunService:
         if run.run_id in self._runs:
             raise LlmOrcError(f"a run with id '{run.run_id}' already exists")
         self._runs[run.run_id] = run
-        run._task = asyncio.get_running_loop().create_task(
-            self._drive(run), name=f"llm-orc run {run.run_id}"
-        )
+        run._task = loop.create_task(self._drive(run), name=f"llm-orc run {run.run_id}")
         return run
 
     # -- looking ------------------------------------------------------------------------------
@@ -338,7 +347,8 @@ class RunService:
             if not run.finished:
                 logger.error("run %s: the engine ended without announcing a result", run.run_id)
                 self._crashed(run, "the engine ended the run without a result")
-            self._finished[run.run_id] = None
+            self._finished[run.run_id] = len(run._log)
+            self._finished_events += len(run._log)
             self._prune()
 
     def _crashed(self, run: Run, message: str) -> None:
@@ -354,7 +364,10 @@ class RunService:
         assert run.result is result
 
     def _prune(self) -> None:
-        while len(self._finished) > self.keep_finished:
+        """Forget the oldest finished runs beyond `keep_finished` runs or `keep_events` events."""
+        while self._finished and (
+            len(self._finished) > self.keep_finished or self._finished_events > self.keep_events
+        ):
             oldest = next(iter(self._finished))
-            del self._finished[oldest]
+            self._finished_events -= self._finished.pop(oldest)
             self._runs.pop(oldest, None)
