@@ -190,6 +190,9 @@ class Crashing:
         self.run_id, self.ensemble, self.task = self.inner.run_id, self.inner.ensemble, "t"
         self.results = self.inner.results
 
+    def cancel(self) -> None:
+        self.inner.cancel()
+
     async def execute(self) -> RunResult:
         raise RuntimeError("boom")
 

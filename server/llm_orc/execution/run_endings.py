@@ -1,6 +1,6 @@
-"""The endings the run service writes itself, when the engine cannot: a run cancelled before it
-started, and a run whose engine broke. Both keep the contract: one `ensemble_started` first,
-one `ensemble_finished` last, every agent with a final status, `seq` consecutive."""
+"""The ending the run service writes itself when the engine cannot: a run whose engine broke.
+It keeps the contract: one `ensemble_started` first, one `ensemble_finished` last, every agent
+with a final status, `seq` consecutive."""
 
 from __future__ import annotations
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 Ending = tuple[list[RunEvent], RunResult]
 """The events still to append, the last of them `ensemble_finished` with this result."""
-
-CANCELLED_BEFORE_START = "the run was cancelled before it started"
 
 _FINAL = frozenset(
     {AgentStatus.SUCCEEDED, AgentStatus.FAILED, AgentStatus.SKIPPED, AgentStatus.CANCELLED}
@@ -87,26 +85,6 @@ class _Events:
         return EnsembleFinished(
             run_id=self.run_id, seq=self._next(), at=self.at, time=now_iso(), result=result
         )
-
-
-def unstarted_ending(engine: RunEngine, last_seq: int) -> Ending:
-    """A run cancelled before the engine ran: started, every agent skipped, finished."""
-    make = _Events(engine, last_seq, 0.0)
-    started = make.started(engine.ensemble)
-    agents = [
-        AgentResult(
-            name=agent.name,
-            status=AgentStatus.SKIPPED,
-            error=CANCELLED_BEFORE_START,
-            error_type="skipped",
-        )
-        for agent in engine.ensemble.agents
-    ]
-    events: list[RunEvent] = [started]
-    events += [make.skipped(agent.name, CANCELLED_BEFORE_START) for agent in agents]
-    result = _result(engine, agents, RunStatus.CANCELLED, started.time, 0.0)
-    events.append(make.finished(result))
-    return events, result
 
 
 def crashed_ending(

@@ -19,11 +19,11 @@ yields every event with `seq > N` exactly once, in order, then the live ones, an
 newest finished ones — at most `keep_finished` runs and `keep_events` events between them (one
 event is a few hundred bytes; a text piece is one event), the oldest finished forgotten first.
 
-Every run ends with exactly one `ensemble_finished`: cancelled before it started, it ends
-cancelled with every agent skipped (the engine never runs); when the engine itself breaks (an
-exception out of `execute`, or an end without a result), the service logs it and ends the run
-with status `failed`: the agents still going fail with the error, those that never ran are
-skipped, and `Run.error` holds it (see `execution/run_endings.py`).
+Every run ends with exactly one `ensemble_finished`. Cancelling is the engine's
+(`EnsembleRun.cancel`): before the run started, it ends cancelled with every agent skipped.
+When the engine itself breaks (an exception out of `execute`, or an end without a result), the
+service logs it and ends the run with status `failed`: the agents still going fail with the
+error, those that never ran are skipped, and `Run.error` holds it (`execution/run_endings.py`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from llm_orc.config.profiles import ModelProfile
 from llm_orc.errors import LlmOrcError
 from llm_orc.execution.events import EnsembleFinished, RunEvent
 from llm_orc.execution.result import AgentResult, RunResult, RunStatus
-from llm_orc.execution.run_endings import crashed_ending, unstarted_ending
+from llm_orc.execution.run_endings import crashed_ending
 from llm_orc.execution.runner import prepare_run
 from llm_orc.execution.scheduler import EventSink, RunOptions
 
@@ -84,6 +84,9 @@ class RunEngine(Protocol):
 
     async def execute(self) -> RunResult: ...
 
+    def cancel(self) -> None:
+        """Stop the run, keeping what finished (before it started: it ends when it starts)."""
+
 
 PrepareEngine = Callable[[EventSink], RunEngine]
 """Sets up an engine given the hook its events go to; raises if the run cannot start."""
@@ -98,7 +101,6 @@ class Run:
         self._waiter: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._t0 = time.monotonic()
-        self._executing = False
         self._cancel_requested = False
         self._dropped = 0
         self.result: RunResult | None = None
@@ -309,11 +311,9 @@ class RunService:
         it started, every agent is skipped. Returns at once (`wait` for the result); a second
         cancel, or one of a finished run, changes nothing."""
         run = self.get(run_id)
-        if run.finished or run._cancel_requested:
-            return run  # cancelling twice could interrupt the engine while it winds the run down
-        run._cancel_requested = True
-        if run._executing and run._task is not None:
-            run._task.cancel()
+        if not run.finished and not run._cancel_requested:
+            run._cancel_requested = True
+            run._engine.cancel()
         return run
 
     async def shutdown(self) -> None:
@@ -329,20 +329,10 @@ class RunService:
 
     async def _drive(self, run: Run) -> None:
         try:
-            if run._cancel_requested:
-                self._end(run, *unstarted_ending(run._engine, run.last_seq))
-                return
-            run._executing = True
-            try:
-                await run._engine.execute()
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                if not run._cancel_requested or task is None:
-                    raise  # not our cancel (the loop is shutting down): end it, then go
-                task.uncancel()  # the engine kept what finished and announced the result
-            except Exception as exc:  # an engine bug: report it, never leave a run "running"
-                logger.exception("run %s: the engine failed", run.run_id)
-                self._crashed(run, f"{type(exc).__name__}: {exc}")
+            await run._engine.execute()  # cancelled from outside (the loop closing), it re-raises
+        except Exception as exc:  # an engine bug: report it, never leave a run "running"
+            logger.exception("run %s: the engine failed", run.run_id)
+            self._crashed(run, f"{type(exc).__name__}: {exc}")
         finally:
             if not run.finished:
                 logger.error("run %s: the engine ended without announcing a result", run.run_id)
@@ -356,9 +346,7 @@ class RunService:
             return
         run.error = message
         status = RunStatus.CANCELLED if run._cancel_requested else RunStatus.FAILED
-        self._end(run, *crashed_ending(run._engine, run.events(), message, status, run._seconds()))
-
-    def _end(self, run: Run, events: list[RunEvent], result: RunResult) -> None:
+        events, result = crashed_ending(run._engine, run.events(), message, status, run._seconds())
         for event in events:
             run._append(event)
         assert run.result is result

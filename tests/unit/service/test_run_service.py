@@ -14,8 +14,7 @@ from llm_orc.config.ensemble import Ensemble
 from llm_orc.errors import InputError, LlmOrcError
 from llm_orc.execution.events import AgentFinished, AgentStarted, RunEvent, event_to_dict
 from llm_orc.execution.result import AgentResult, RunResult
-from llm_orc.execution.run_endings import CANCELLED_BEFORE_START
-from llm_orc.execution.scheduler import EnsembleRun, EventSink
+from llm_orc.execution.scheduler import CANCELLED_BEFORE_START, EnsembleRun, EventSink
 from llm_orc.execution.service import RunService, Subscription, UnknownRunError
 from llm_orc.schemas import schema_validator
 from support.ensembles import agent, ensemble, scripted_profiles
@@ -310,6 +309,9 @@ class BreaksAfterQuick:
     def results(self) -> Mapping[str, AgentResult]:
         return self.inner.results
 
+    def cancel(self) -> None:
+        self.inner.cancel()
+
     async def execute(self) -> RunResult:
         self.inner_task = asyncio.create_task(self.inner.execute())
         await self.ready.wait()
@@ -357,6 +359,9 @@ class BreaksAtOnce:
         self.inner = EnsembleRun(TRIO, "the task", PROFILES, emit=emit)
         self.run_id, self.ensemble, self.task = self.inner.run_id, TRIO, "the task"
         self.results: Mapping[str, AgentResult] = self.inner.results
+
+    def cancel(self) -> None:
+        self.inner.cancel()
 
     async def execute(self) -> RunResult:
         raise ValueError("no")
