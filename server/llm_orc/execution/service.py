@@ -106,7 +106,8 @@ class Run:
         self.result: RunResult | None = None
         """The result document's data, once the run has ended."""
         self.error: str | None = None
-        """Set when the engine broke: what went wrong (the result then has status `failed`)."""
+        """Set when the engine broke: what went wrong (the result then has status `failed`,
+        or `cancelled` when the run was being cancelled)."""
 
     @property
     def run_id(self) -> str:
