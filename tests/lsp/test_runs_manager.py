@@ -93,6 +93,7 @@ class Frozen:
 
 PROFILES = scripted_profiles(
     hang={"options": {"hang": True}},
+    single={"options": {"hang": True}, "max_concurrency": 1},
     wordy={"options": {"reply": "one two three four five six seven eight nine ten"}},
 )
 
@@ -207,3 +208,19 @@ async def test_a_crashed_run_is_reported_and_ends_its_progress() -> None:
     assert shown.type == types.MessageType.Error and "boom" in shown.message
     last = server.events()[-1]
     assert last["type"] == "ensemble_finished" and last["result"]["status"] == "failed"
+
+
+async def test_progress_shows_which_agents_write_and_which_wait_for_a_slot() -> None:
+    server, service = FakeServer(), RunService()
+    run = service.start(
+        ensemble(agent("first", profile="single"), agent("second", profile="single")),
+        "the task",
+        profiles=PROFILES,
+    )
+    follow = transport(server, service).follow(run)
+    await server.protocol.until(lambda: any(e["type"] == "agent_queued" for e in server.events()))
+    messages = [value.message for _, value in server.work_done_progress.sent]
+    assert messages[-1] == "0/2 agents · first writing · second queued"
+    service.cancel(run.run_id)
+    await follow
+    assert server.work_done_progress.sent[-1][1].message == "cancelled"

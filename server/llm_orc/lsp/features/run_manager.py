@@ -29,6 +29,7 @@ from llm_orc.execution.events import (
     AgentCancelled,
     AgentFailed,
     AgentFinished,
+    AgentQueued,
     AgentSkipped,
     AgentStarted,
     EnsembleFinished,
@@ -57,15 +58,19 @@ class _Progress:
     def __init__(self, total: int) -> None:
         self.token: str | None = None
         self.total = total
+        self.queued: set[str] = set()
         self.started: set[str] = set()
         self.ended: set[str] = set()
 
     def report(self) -> types.WorkDoneProgressReport:
         done = len(self.ended)
-        writing = sorted(name for name in self.started if name not in self.ended)
+        writing = sorted(self.started - self.ended)
+        queued = sorted(self.queued - self.started - self.ended)
         message = f"{done}/{self.total} agents"
         if writing:
             message += f" · {', '.join(writing)} writing"
+        if queued:
+            message += f" · {', '.join(queued)} queued"
         percentage = done * 100 // self.total if self.total else 100
         return types.WorkDoneProgressReport(message=message, percentage=percentage)
 
@@ -128,7 +133,10 @@ class RunTransport:
         self.server.protocol.notify(RUN_EVENT, document)
 
     def _on_event(self, run: Run, progress: _Progress, event: RunEvent) -> None:
-        if isinstance(event, AgentStarted):
+        if isinstance(event, AgentQueued):
+            progress.queued.add(event.agent)
+            self._report(progress)
+        elif isinstance(event, AgentStarted):
             progress.started.add(event.agent)
             self._report(progress)
         elif isinstance(event, _ENDED):
