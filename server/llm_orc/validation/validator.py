@@ -6,14 +6,15 @@ each problem has exactly one message and one range. Pure: no file I/O, no pydant
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from llm_orc.validation.diagnostics import Diagnostic
 from llm_orc.validation.graph_checks import agent_views, graph_diagnostics
 from llm_orc.validation.output_schema_checks import output_schema_diagnostics
 from llm_orc.validation.references import (
+    fallback_diagnostics,
     placeholder_diagnostics,
     profile_diagnostics,
     profiles_file_provider_diagnostics,
@@ -35,6 +36,8 @@ class ValidationReport:
     """Every problem found, sorted by where it starts."""
     data: Any
     """The constructed Python document; None if the YAML did not parse or was empty."""
+    source: SourceMap = field(default_factory=SourceMap.without_positions)
+    """Where each path of DATA is written (for checks that span files, such as fallbacks)."""
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -51,16 +54,19 @@ def validate_ensemble_text(
     *,
     profiles: Mapping[str, ModelProfile] | None = None,
     providers: Collection[str] | None = None,
+    unloaded: Sequence[str] = (),
 ) -> ValidationReport:
     """Check an ensemble file's text.
 
     PROFILES (the profiles in effect) enables the unknown-profile checks and PROVIDERS (usually
     `llm_orc.providers.registry.provider_names()`) the unknown-provider checks; None skips them.
+    UNLOADED names the configuration files whose profiles could not be loaded, which an
+    unknown-profile message then mentions (the profile may be defined there).
     """
     parsed = parse_yaml(text)
     if not parsed.has_document:
         return _report(parsed.diagnostics, None, parsed.source)
-    found = _ensemble_diagnostics(parsed.data, parsed.source, profiles, providers)
+    found = _ensemble_diagnostics(parsed.data, parsed.source, profiles, providers, unloaded)
     return _report([*parsed.diagnostics, *found], parsed.data, parsed.source)
 
 
@@ -72,7 +78,7 @@ def validate_ensemble_data(
 ) -> ValidationReport:
     """The same checks for an ensemble built in code; every range is 0:0-0:0."""
     source = SourceMap.without_positions()
-    return _report(_ensemble_diagnostics(data, source, profiles, providers), data, source)
+    return _report(_ensemble_diagnostics(data, source, profiles, providers, ()), data, source)
 
 
 def validate_profiles_text(
@@ -99,6 +105,7 @@ def _ensemble_diagnostics(
     source: SourceMap,
     profiles: Mapping[str, ModelProfile] | None,
     providers: Collection[str] | None,
+    unloaded: Sequence[str],
 ) -> list[Diagnostic]:
     out = schema_diagnostics(
         "ensemble", data, source, root_noun="the ensemble", item_nouns=_ENSEMBLE_NOUNS
@@ -106,7 +113,8 @@ def _ensemble_diagnostics(
     agents = agent_views(data)
     out += graph_diagnostics(agents, source)
     if profiles is not None:
-        out += profile_diagnostics(agents, source, profiles, providers)
+        out += profile_diagnostics(agents, source, profiles, providers, unloaded)
+        out += fallback_diagnostics(agents, source, profiles)
     if providers is not None:
         out += provider_diagnostics(agents, source, providers)
     out += placeholder_diagnostics(agents, source)
@@ -118,7 +126,7 @@ def _report(diagnostics: list[Diagnostic], data: Any, source: SourceMap) -> Vali
     """Sorted, without repeats, and every range inside the text (an editor can show each)."""
     unique = [_inside(diagnostic, source) for diagnostic in dict.fromkeys(diagnostics)]
     unique.sort(key=lambda diagnostic: (diagnostic.range.start, diagnostic.range.end))
-    return ValidationReport(unique, data)
+    return ValidationReport(unique, data, source)
 
 
 def _inside(diagnostic: Diagnostic, source: SourceMap) -> Diagnostic:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Mapping, Set
+from collections.abc import Collection, Mapping, Set
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -25,13 +25,14 @@ from llm_orc.validation.diagnostics import Diagnostic, Position, Range, RelatedL
 from llm_orc.validation.wording import kind_of
 from llm_orc.validation.yaml_builder import (
     EXPANSION_LIMIT,
+    STR,
     Builder,
     ExpansionRefused,
     Located,
     Path,
 )
 
-__all__ = ["Located", "ParsedYaml", "Path", "SourceMap", "parse_yaml"]
+__all__ = ["Located", "ParsedYaml", "Path", "SourceMap", "parse_yaml", "read_header"]
 
 _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = (
     yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
@@ -307,6 +308,33 @@ def parse_yaml(text: str) -> ParsedYaml:
     keys = builder.non_text_keys.values()
     diagnostics += [_non_text_key(node, key, source) for node, key in keys]
     return ParsedYaml(data, source, diagnostics, has_document=True)
+
+
+def read_header(text: str, keys: Collection[str]) -> dict[str, str] | None:
+    """The top-level text values of KEYS (`name`, `description`), cheaply: the text is composed
+    with `parse_yaml`'s guards, and nothing is constructed or checked (for listing many files).
+
+    None when the text does not compose; {} when it is not a mapping. Never raises.
+    """
+    loader: yaml.SafeLoader | yaml.CSafeLoader | None = None
+    try:
+        loader = _loader_for(text)(text)
+        node = loader.get_single_node()
+    except (YAMLError, RecursionError, UnicodeError):
+        return None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    found: dict[str, str] = {}
+    if isinstance(node, MappingNode):
+        for key, value in node.value:  # as parse_yaml: the last of duplicate keys wins
+            if _is_text(key) and key.value in keys and _is_text(value):
+                found[key.value] = value.value
+    return found
+
+
+def _is_text(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == STR
 
 
 def _expansion_error(exc: ExpansionRefused, source: SourceMap) -> Diagnostic:
