@@ -24,3 +24,16 @@ async def test_a_diagnostic_after_a_yaml_only_line_break_lands_where_the_editor_
     # UTF-16 columns: 🎵 is two units; the separators are one each and not line ends.
     start = len(line[: line.index("temprature")].encode("utf-16-le")) // 2
     assert as_tuple(diagnostic.range) == (3, start, 3, start + len("temprature"))
+
+
+async def test_a_lone_surrogate_from_the_client_is_a_located_diagnostic(
+    client: RecordingClient, project: Path
+) -> None:
+    # JSON-RPC can carry "\udfff" (an escaped lone surrogate) into the server.
+    text = "name: x\ndescription: a\udfffb\nagents:\n  - name: a\n"
+    path = project / ".llm-orc" / "ensembles" / "surrogate.yaml"
+    document = open_document(client, path, text)
+    [diagnostic] = await client.diagnostics_for(document, version=1)
+    assert diagnostic.code == "yaml-syntax"
+    assert diagnostic.message.startswith("unacceptable character #xdfff")
+    assert as_tuple(diagnostic.range) == (1, 14, 1, 15)

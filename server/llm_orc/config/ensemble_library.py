@@ -9,6 +9,7 @@ that is not a file (a broken link), is reported; one bad file never hides the ot
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,9 +49,17 @@ def _ensemble_files(folder: Path) -> tuple[list[Path], list[ConfigIssue]]:
     """The YAML files under FOLDER (recursively, not through linked folders) and what could
     not be read there."""
     issues: list[ConfigIssue] = []
-    if not folder.exists() and not folder.is_symlink():
+    try:
+        mode = folder.stat().st_mode
+    except FileNotFoundError:
+        if folder.is_symlink():
+            issues.append(file_issue(folder, "unreadable-folder", "is a broken link"))
         return [], issues
-    if not folder.is_dir():
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        issues.append(file_issue(folder, "unreadable-folder", f"cannot read folder: {reason}"))
+        return [], issues
+    if not stat.S_ISDIR(mode):
         issues.append(file_issue(folder, "unreadable-folder", "is not a folder; no ensembles read"))
         return [], issues
 

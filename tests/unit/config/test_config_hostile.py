@@ -197,3 +197,22 @@ def test_an_agent_whose_fallback_leads_back_to_its_profile_gets_a_warning(local:
     assert diagnostic.message.startswith("fallback cycle: p -> q -> p;")
     assert (diagnostic.range.start.line, diagnostic.range.start.column) == (4, 28)
     assert report.ok
+
+
+def test_an_ensembles_folder_that_cannot_be_looked_at_is_reported(
+    local: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = local / "ensembles"
+    real = Path.stat
+
+    def stat(self: Path, *, follow_symlinks: bool = True) -> os.stat_result:
+        if self == refused:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, follow_symlinks=follow_symlinks)
+
+    monkeypatch.setattr(Path, "stat", stat)  # the file system boundary (root reads anything)
+    library = workspace(local).library
+    [issue] = library.issues
+    assert (issue.path.name, issue.diagnostic.code) == ("ensembles", "unreadable-folder")
+    assert "Permission denied" in issue.diagnostic.message
+    assert "code-review" in library.names()  # the built-in ones are still there
