@@ -227,3 +227,36 @@ def test_read_header_never_raises_and_reads_only_text() -> None:
 def test_warnings_stay_warnings_with_hostile_neighbours() -> None:
     report = validate_ensemble_text("name: x\nserves: [a]\nagents:\n  - name: a\n")
     assert [d.severity for d in report.diagnostics] == [Severity.WARNING]
+
+
+def test_a_bomb_inside_a_tagged_collection_is_refused() -> None:
+    uses = ", ".join(f"{{k{i}: *a8}}" for i in range(9))
+    report = validate_ensemble_text(_bomb() + f"name: x\nomap: !!omap [{uses}]\nagents: []\n")
+    assert_only(report, "yaml-alias-limit")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: &r !!omap [{a: *r}]\n",  # a tagged collection holding itself
+        "m: &m {<<: *m}\nname: x\n",  # a mapping merging itself
+    ],
+)
+def test_self_reference_is_a_located_error_not_a_recursion(text: str) -> None:
+    report = validate_ensemble_text(text)
+    assert len(report.diagnostics) == 1, listing(report)
+    assert report.diagnostics[0].code == "yaml-syntax"
+    assert report.data is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("? [a, b]\n: c\nname: x\n", "yaml-syntax"),  # an unhashable key
+        ("? !!int [a]\n: c\nname: x\n", "yaml-value"),  # a key its tag cannot hold
+    ],
+)
+def test_collection_keys_are_located_errors(text: str, code: str) -> None:
+    report = validate_ensemble_text(text)
+    assert [d.code for d in report.diagnostics] == [code], listing(report)
+    assert span(report.diagnostics[0].range)[0] == 0
