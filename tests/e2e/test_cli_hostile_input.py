@@ -156,3 +156,38 @@ def test_validate_reports_each_hostile_file_on_a_line_inside_it(project: Path, c
     ran = llm_orc(project, "invoke", path.name, "x", "-o", "text")
     assert ran.returncode == 1
     assert f"error[{code}]" in ran.stderr
+
+
+def test_an_ensemble_with_a_projects_own_metadata_keys_validates_with_warnings_and_runs(
+    project: Path,
+) -> None:
+    text = (
+        "name: skill\n"
+        "topaz_skill: review\n"
+        "serves: [editors]\n"
+        "seat_contract: {inputs: code}\n"
+        "output_substrate: markdown\n"
+        "output_schema: {type: object}\n"
+        "agents:\n"
+        "  - name: a\n"
+        "    role: reviewer\n"
+        "    model_profile: fake\n"
+    )
+    (project / ".llm-orc" / "ensembles" / "skill.yaml").write_text(text, encoding="utf-8")
+    checked = llm_orc(project, "validate", "skill")
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout.count("warning[ignored-key]") == 6
+    assert ".llm-orc/ensembles/skill.yaml:2:1: warning[ignored-key]: unknown key 'topaz_skill'" in (
+        checked.stdout
+    )
+    ran = llm_orc(project, "invoke", "skill", "hi", "-o", "text")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "a read: hi\n"
+
+    typo = project / "typo.yaml"
+    typo.write_text("name: typo\nagents:\n  - name: a\n    temprature: 1\n", encoding="utf-8")
+    refused = llm_orc(project, "validate", "typo.yaml")
+    assert refused.returncode == 1
+    assert "typo.yaml:4:5: error[unknown-key]: unknown key 'temprature' in agent 'a'; did you " in (
+        refused.stdout
+    )
