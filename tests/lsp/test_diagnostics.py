@@ -127,11 +127,12 @@ async def test_saving_the_config_revalidates_open_ensembles(
 
 async def test_profiles_files_are_checked_too(client: RecordingClient, project: Path) -> None:
     path = project / ".llm-orc" / "profiles" / "team.yaml"
-    line = "  x: {model: m, provider: local, tmp: 1}"
+    line = "  x: {model: m, provider: local, temprature: 1}"
     document = open_document(client, path, f"model_profiles:\n{line}\n")
     [diagnostic] = await client.diagnostics_for(document, version=1)
     assert diagnostic.code == "unknown-key"
-    assert as_tuple(diagnostic.range) == (1, line.index("tmp"), 1, line.index("tmp") + 3)
+    start = line.index("temprature")
+    assert as_tuple(diagnostic.range) == (1, start, 1, start + len("temprature"))
 
 
 async def test_pull_diagnostics_answer_requests_and_push_nothing(

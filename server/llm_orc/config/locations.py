@@ -24,9 +24,18 @@ def find_local_dir(start: Path) -> Path | None:
     current = start.resolve()
     for folder in (current, *current.parents):
         candidate = folder / LOCAL_DIR_NAME
-        if candidate.is_dir():
+        if _is_dir(candidate):
             return candidate
     return None
+
+
+def _is_dir(path: Path) -> bool:
+    """PATH is a folder; one that cannot even be looked at counts as one, so that reading it
+    reports why (a skipped folder would be silent)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,4 +68,4 @@ class ConfigLocations:
         found = [ConfigTier("global", self.global_dir)]
         if self.local_dir is not None:
             found.append(ConfigTier("local", self.local_dir))
-        return [tier for tier in found if tier.root.is_dir()]
+        return [tier for tier in found if _is_dir(tier.root)]

@@ -53,7 +53,11 @@ class Workspace:
 
     def validate_text(self, text: str) -> ValidationReport:
         """Validate ensemble text against this workspace's profiles and the installed providers."""
-        return validate_ensemble_text(text, profiles=self.profiles, providers=provider_names())
+        catalog = self.profile_catalog
+        unloaded = sorted({display_path(issue.path) for issue in catalog.issues if issue.is_error})
+        return validate_ensemble_text(
+            text, profiles=catalog.profiles, providers=provider_names(), unloaded=unloaded
+        )
 
     def find_path(self, ref: str) -> Path:
         """The file for REF: an existing path, else the ensemble of that name."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 from collections.abc import Callable, Coroutine, Sequence
@@ -128,10 +129,21 @@ class _AnsweredErrors(logging.Filter):
         return not isinstance(error, JsonRpcException)
 
 
+def _tune_garbage_collection() -> None:
+    """Validating a 500-agent document on each keystroke allocates some 250,000 objects that
+    reference counting frees: with CPython's default gen-0 threshold (700) that triggers
+    hundreds of collections per edit, which doubled the time to diagnostics. Start-up objects
+    (modules, schemas, pygls) never die, so they leave the collector's view (`gc.freeze`), and
+    the young generation is collected every 50,000 net allocations instead."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
 def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="llm-orc lsp: %(message)s")
     logging.getLogger("pygls.protocol.json_rpc").addFilter(_AnsweredErrors())
     server = create_server()
+    _tune_garbage_collection()
     if args.tcp:
         server.start_tcp(args.host, args.port)
     else:

@@ -437,12 +437,19 @@ def _closing_quote(line: str, start: int, quote: str) -> int | None:
 
 
 def split_lines(text: str) -> list[str]:
-    """The lines of TEXT without their breaks, as the editor counts them (a final empty line
-    after a trailing break included)."""
+    """The lines of TEXT without their breaks, as the editor counts them: LSP ends a line only
+    at \\n, \\r\\n or \\r, not at U+2028 and the other breaks str.splitlines knows (a final
+    empty line after a trailing break included)."""
+    if _NOT_LSP_BREAKS.search(text):
+        return _LSP_LINE_BREAK.split(text)
     lines = text.splitlines()
-    if not text or text[-1] in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029":
+    if not text or text[-1] in "\n\r":
         lines.append("")
     return lines
+
+
+_LSP_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+_NOT_LSP_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def scan(lines: list[str]) -> Outline:

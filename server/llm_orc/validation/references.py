@@ -29,8 +29,12 @@ def profile_diagnostics(
     source: SourceMap,
     profiles: Mapping[str, ModelProfile],
     providers: Collection[str] | None,
+    unloaded: Sequence[str] = (),
 ) -> list[Diagnostic]:
-    """unknown-profile for agents' profile names; unknown-provider for the profiles they use."""
+    """unknown-profile for agents' profile names; unknown-provider for the profiles they use.
+
+    UNLOADED: configuration files whose profiles could not be loaded, named in unknown-profile
+    messages (so an unreadable config.yaml is not mistaken for a misspelt name)."""
     out: list[Diagnostic] = []
     for agent in agents:
         for key in _PROFILE_KEYS:
@@ -41,6 +45,8 @@ def profile_diagnostics(
             profile = profiles.get(name)
             if profile is None:
                 text = f"unknown model profile '{name}'" + _known(name, profiles)
+                if unloaded:
+                    text += f" — not loaded because of errors: {_listing(unloaded)}"
                 out.append(Diagnostic("unknown-profile", text, source.value_range(at)))
                 continue
             # On its own profile an agent's `provider` wins; on the fallback it is not applied.
@@ -53,6 +59,37 @@ def profile_diagnostics(
                 f"(available: {_listing(providers)})"
             )
             out.append(Diagnostic("unknown-provider", text, source.value_range(at)))
+    return out
+
+
+def fallback_diagnostics(
+    agents: Sequence[AgentView], source: SourceMap, profiles: Mapping[str, ModelProfile]
+) -> list[Diagnostic]:
+    """fallback-cycle (warning): an agent's fallback_model_profile that leads back to the profile
+    it runs on (directly, or through the fallbacks of the profiles it names)."""
+    out: list[Diagnostic] = []
+    for agent in agents:
+        fallback = agent.body.get("fallback_model_profile")
+        own = agent.body.get("model_profile", "default")
+        if not isinstance(fallback, str) or not isinstance(own, str):
+            continue
+        chain = [own, fallback]
+        while chain[-1] != own and chain.count(chain[-1]) == 1:
+            profile = profiles.get(chain[-1])
+            if profile is None or not profile.fallback_model_profile:
+                break
+            chain.append(profile.fallback_model_profile)
+        if chain[-1] != own:
+            continue
+        text = "fallback cycle: " + " -> ".join(chain)
+        if len(chain) == 2:
+            text += (
+                f"; agent '{agent.name}' falls back to the profile it runs on, so never falls back"
+            )
+        else:
+            text += "; each fallback is tried once and never followed further"
+        at = agent.path("fallback_model_profile")
+        out.append(Diagnostic("fallback-cycle", text, source.value_range(at), Severity.WARNING))
     return out
 
 

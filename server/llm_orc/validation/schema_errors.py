@@ -21,7 +21,14 @@ from jsonschema.validators import extend
 from llm_orc.schemas import SchemaName, load_schema
 from llm_orc.validation.diagnostics import Diagnostic, Range, Severity
 from llm_orc.validation.schema_fastpath import MARKERS, FastSchema
-from llm_orc.validation.wording import clause, did_you_mean, json_types, quoted, show
+from llm_orc.validation.wording import (
+    clause,
+    did_you_mean,
+    json_types,
+    near_miss,
+    quoted,
+    show,
+)
 from llm_orc.validation.yaml_index import Path, SourceMap
 
 _IGNORED, _UNSUPPORTED = MARKERS
@@ -36,6 +43,8 @@ class CompiledSchema:
     fast: FastSchema
     conditions: dict[int, dict[str, Any]]
     """id() of each `then`/`else` subschema -> the schema holding its `if`."""
+    open_objects: dict[int, dict[str, Any]]
+    """id() of each `additionalProperties` subschema -> the object schema it belongs to."""
 
     def iter_errors(self, data: Any) -> Iterator[ValidationError]:
         # jsonschema walks the document's top level; list items go through the compiled checks
@@ -70,21 +79,26 @@ def compiled_schema(name: SchemaName) -> CompiledSchema:
     keywords = {"items": items, _IGNORED: _marker, _UNSUPPORTED: _marker}
     validator_class = extend(Draft202012Validator, keywords)  # type: ignore[no-untyped-call]
     conditions: dict[int, dict[str, Any]] = {}
-    _collect_conditions(schema, conditions)
-    return CompiledSchema(validator_class(schema), fast, conditions)
+    open_objects: dict[int, dict[str, Any]] = {}
+    _collect_owners(schema, conditions, open_objects)
+    return CompiledSchema(validator_class(schema), fast, conditions, open_objects)
 
 
-def _collect_conditions(schema: Any, out: dict[int, dict[str, Any]]) -> None:
+def _collect_owners(
+    schema: Any, conditions: dict[int, dict[str, Any]], open_objects: dict[int, dict[str, Any]]
+) -> None:
     if isinstance(schema, dict):
         if "if" in schema:
             for branch in ("then", "else"):
                 if branch in schema:
-                    out[id(schema[branch])] = schema
+                    conditions[id(schema[branch])] = schema
+        if isinstance(schema.get("additionalProperties"), dict):
+            open_objects[id(schema["additionalProperties"])] = schema
         for value in schema.values():
-            _collect_conditions(value, out)
+            _collect_owners(value, conditions, open_objects)
     elif isinstance(schema, list):
         for value in schema:
-            _collect_conditions(value, out)
+            _collect_owners(value, conditions, open_objects)
 
 
 def schema_diagnostics(
@@ -101,7 +115,9 @@ def schema_diagnostics(
     a list or mapping by its key (`agents` -> "agent").
     """
     compiled = compiled_schema(name)
-    converter = _Converter(data, source, compiled.conditions, root_noun, item_nouns)
+    converter = _Converter(
+        data, source, compiled.conditions, compiled.open_objects, root_noun, item_nouns
+    )
     out: list[Diagnostic] = []
     for error in compiled.iter_errors(data):
         out.extend(converter.convert(error))
@@ -113,6 +129,7 @@ class _Converter:
     data: Any
     source: SourceMap
     conditions: dict[int, dict[str, Any]]
+    open_objects: dict[int, dict[str, Any]]
     root_noun: str
     item_nouns: Mapping[str, str]
 
@@ -123,6 +140,9 @@ class _Converter:
             return self._missing(error, path)
         if kind == "additionalProperties":
             return self._unknown(error, path)
+        owner = self.open_objects.get(id(error.schema))
+        if kind == _IGNORED and owner is not None and path:
+            return self._other_key(error, path, owner)
         if kind in (_IGNORED, _UNSUPPORTED):
             return [self._marked(error, path)]
         if kind in ("anyOf", "oneOf"):
@@ -201,6 +221,28 @@ class _Converter:
                 )
             )
         return out
+
+    def _other_key(
+        self, error: ValidationError, path: Path, owner: dict[str, Any]
+    ) -> list[Diagnostic]:
+        """A key the object's schema does not name: a near miss of a known key is an error, any
+        other key is ignored with a warning (as the public llm-orc ignores it)."""
+        key = path[-1]
+        if not isinstance(key, str):
+            return []  # the parser reports keys that are not text
+        properties: dict[str, Any] = owner.get("properties", {})
+        known = [name for name, sub in properties.items() if not _is_marked(sub)]
+        where = self.source.key_range(path)
+        subject = self.subject(path[:-1])
+        match = near_miss(key, known)
+        if match is not None:
+            message = f"unknown key '{key}' in {subject}; did you mean '{match}'?"
+            return [Diagnostic("unknown-key", message, where)]
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        if schema.get("x-llm-orc-quiet") is True:
+            return []
+        message = f"unknown key '{key}' in {subject} is ignored"
+        return [Diagnostic("ignored-key", message, where, Severity.WARNING)]
 
     def _marked(self, error: ValidationError, path: Path) -> Diagnostic:
         key = path[-1] if path else ""

@@ -33,6 +33,7 @@ _ANNOTATIONS = frozenset(
         "format",  # an annotation unless a format checker is given, as jsonschema does
         "then",  # handled with "if"
         "else",
+        "x-llm-orc-quiet",  # read by the error wording only
     }
 )
 

@@ -6,16 +6,15 @@ each problem has exactly one message and one range. Pure: no file I/O, no pydant
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from llm_orc.validation.diagnostics import Diagnostic
 from llm_orc.validation.graph_checks import agent_views, graph_diagnostics
 from llm_orc.validation.output_schema_checks import output_schema_diagnostics
 from llm_orc.validation.references import (
+    fallback_diagnostics,
     placeholder_diagnostics,
     profile_diagnostics,
     profiles_file_provider_diagnostics,
@@ -31,30 +30,14 @@ _ENSEMBLE_NOUNS = {"agents": "agent"}
 _PROFILES_NOUNS = {"model_profiles": "profile"}
 
 
-@contextmanager
-def _without_gc_pauses() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while a document is checked.
-
-    Composing and indexing a large document allocates tens of thousands of objects, which
-    triggers full collections over the whole process (the language server's too) and doubled
-    validation times in measurements. Reference counting frees almost all of it; the collector
-    runs again afterwards as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @dataclass(frozen=True)
 class ValidationReport:
     diagnostics: list[Diagnostic]
     """Every problem found, sorted by where it starts."""
     data: Any
     """The constructed Python document; None if the YAML did not parse or was empty."""
+    source: SourceMap = field(default_factory=SourceMap.without_positions)
+    """Where each path of DATA is written (for checks that span files, such as fallbacks)."""
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -66,26 +49,27 @@ class ValidationReport:
         return not any(diagnostic.is_error for diagnostic in self.diagnostics)
 
 
-@_without_gc_pauses()
 def validate_ensemble_text(
     text: str,
     *,
     profiles: Mapping[str, ModelProfile] | None = None,
     providers: Collection[str] | None = None,
+    unloaded: Sequence[str] = (),
 ) -> ValidationReport:
     """Check an ensemble file's text.
 
     PROFILES (the profiles in effect) enables the unknown-profile checks and PROVIDERS (usually
     `llm_orc.providers.registry.provider_names()`) the unknown-provider checks; None skips them.
+    UNLOADED names the configuration files whose profiles could not be loaded, which an
+    unknown-profile message then mentions (the profile may be defined there).
     """
     parsed = parse_yaml(text)
     if not parsed.has_document:
-        return _report(parsed.diagnostics, None)
-    found = _ensemble_diagnostics(parsed.data, parsed.source, profiles, providers)
-    return _report([*parsed.diagnostics, *found], parsed.data)
+        return _report(parsed.diagnostics, None, parsed.source)
+    found = _ensemble_diagnostics(parsed.data, parsed.source, profiles, providers, unloaded)
+    return _report([*parsed.diagnostics, *found], parsed.data, parsed.source)
 
 
-@_without_gc_pauses()
 def validate_ensemble_data(
     data: Any,
     *,
@@ -94,17 +78,16 @@ def validate_ensemble_data(
 ) -> ValidationReport:
     """The same checks for an ensemble built in code; every range is 0:0-0:0."""
     source = SourceMap.without_positions()
-    return _report(_ensemble_diagnostics(data, source, profiles, providers), data)
+    return _report(_ensemble_diagnostics(data, source, profiles, providers, ()), data, source)
 
 
-@_without_gc_pauses()
 def validate_profiles_text(
     text: str, *, providers: Collection[str] | None = None
 ) -> ValidationReport:
     """Check a config.yaml or profiles/*.yaml file's text (PROVIDERS as for ensembles)."""
     parsed = parse_yaml(text)
     if not parsed.has_document:
-        return _report(parsed.diagnostics, None)
+        return _report(parsed.diagnostics, None, parsed.source)
     found = schema_diagnostics(
         "profiles",
         parsed.data,
@@ -114,7 +97,7 @@ def validate_profiles_text(
     )
     if providers is not None:
         found += profiles_file_provider_diagnostics(parsed.data, parsed.source, providers)
-    return _report([*parsed.diagnostics, *found], parsed.data)
+    return _report([*parsed.diagnostics, *found], parsed.data, parsed.source)
 
 
 def _ensemble_diagnostics(
@@ -122,6 +105,7 @@ def _ensemble_diagnostics(
     source: SourceMap,
     profiles: Mapping[str, ModelProfile] | None,
     providers: Collection[str] | None,
+    unloaded: Sequence[str],
 ) -> list[Diagnostic]:
     out = schema_diagnostics(
         "ensemble", data, source, root_noun="the ensemble", item_nouns=_ENSEMBLE_NOUNS
@@ -129,7 +113,8 @@ def _ensemble_diagnostics(
     agents = agent_views(data)
     out += graph_diagnostics(agents, source)
     if profiles is not None:
-        out += profile_diagnostics(agents, source, profiles, providers)
+        out += profile_diagnostics(agents, source, profiles, providers, unloaded)
+        out += fallback_diagnostics(agents, source, profiles)
     if providers is not None:
         out += provider_diagnostics(agents, source, providers)
     out += placeholder_diagnostics(agents, source)
@@ -137,7 +122,18 @@ def _ensemble_diagnostics(
     return out
 
 
-def _report(diagnostics: list[Diagnostic], data: Any) -> ValidationReport:
-    unique = list(dict.fromkeys(diagnostics))
+def _report(diagnostics: list[Diagnostic], data: Any, source: SourceMap) -> ValidationReport:
+    """Sorted, without repeats, and every range inside the text (an editor can show each)."""
+    unique = [_inside(diagnostic, source) for diagnostic in dict.fromkeys(diagnostics)]
     unique.sort(key=lambda diagnostic: (diagnostic.range.start, diagnostic.range.end))
-    return ValidationReport(unique, data)
+    return ValidationReport(unique, data, source)
+
+
+def _inside(diagnostic: Diagnostic, source: SourceMap) -> Diagnostic:
+    range_ = source.clamp(diagnostic.range)
+    related = tuple(replace(other, range=source.clamp(other.range)) for other in diagnostic.related)
+    if range_ is diagnostic.range and all(
+        new.range is old.range for new, old in zip(related, diagnostic.related, strict=True)
+    ):
+        return diagnostic
+    return replace(diagnostic, range=range_, related=related)

@@ -7,13 +7,34 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 _SHOWN_CHARS = 40
+_NEAR_MISS_EDITS = 2
+"""A key this many edits (insert, delete, replace, swap two neighbours) from a known one is a
+misspelling of it; one edit for known keys of four letters or fewer."""
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """`; did you mean 'x'?` for the closest candidate, or an empty string."""
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"; did you mean '{matches[0]}'?" if matches else ""
+
+
+def near_miss(word: str, known: Iterable[str]) -> str | None:
+    """The known key WORD is most likely a misspelling of (`temprature`, `depend_on`, `Agents`).
+
+    Stricter than `did_you_mean`: a key that is not a near miss is someone's own metadata
+    (`output_substrate` is not `output_schema`), which is ignored rather than refused.
+    """
+    written = word.strip().lower().replace("-", "_").replace(" ", "_")
+    best: tuple[int, str] | None = None
+    for candidate in known:
+        limit = 1 if len(candidate) <= 4 else _NEAR_MISS_EDITS
+        edits = DamerauLevenshtein.distance(written, candidate, score_cutoff=limit)
+        if edits <= limit and (best is None or edits < best[0]):
+            best = (edits, candidate)
+    return None if best is None else best[1]
 
 
 def quoted(values: Iterable[object]) -> str:

@@ -1,70 +1,78 @@
 """YAML text to Python data plus a path-to-node index, from a single compose.
 
-The data is constructed from the composed nodes (with PyYAML's safe constructors and merge-key
-semantics) while a separate index records where each path's key and value are written; positions
-never enter the data. Syntax errors, empty documents and duplicate keys become diagnostics here.
+The data is constructed from the composed nodes (`yaml_builder`: PyYAML's safe constructors and
+merge-key semantics, bounded on hostile input) while a separate index records where each path's
+key and value are written; positions never enter the data. Syntax errors, empty documents,
+values that cannot be read, alias bombs, keys that are not text and duplicate keys become
+diagnostics here. Every YAML file llm-orc reads goes through `parse_yaml`.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Collection, Mapping, Set
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
 import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.error import Mark, MarkedYAMLError, YAMLError
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.reader import ReaderError
 
 from llm_orc.validation.diagnostics import Diagnostic, Position, Range, RelatedLocation
+from llm_orc.validation.wording import kind_of
+from llm_orc.validation.yaml_builder import (
+    EXPANSION_LIMIT,
+    STR,
+    Builder,
+    ExpansionRefused,
+    Located,
+    Path,
+)
 
-Path = tuple[str | int, ...]
-"""Where a value sits in a document: mapping keys and list indexes from the root."""
+__all__ = ["Located", "ParsedYaml", "Path", "SourceMap", "parse_yaml", "read_header"]
 
 _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = (
     yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 )
-_STR = "tag:yaml.org,2002:str"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
 _NULL = "tag:yaml.org,2002:null"
-_MERGE = "tag:yaml.org,2002:merge"
-_TEXT_KEYS = frozenset({_STR, "tag:yaml.org,2002:value"})  # PyYAML reads a `=` key as text
-# The line breaks YAML counts (and so the line numbers in PyYAML's and libyaml's marks).
-_LINE_BREAK = re.compile(r"(\r\n|[\n\r\x85\u2028\u2029])")
-_NOT_YAML_BREAKS = re.compile("[\v\f\x1c\x1d\x1e]")
+# The line breaks YAML counts (and so the line numbers in PyYAML's and libyaml's marks), and
+# those LSP clients count (every range here is in LSP lines).
+_YAML_LINE_BREAK = re.compile(r"(\r\n|[\n\r\x85\u2028\u2029])")
+_LSP_LINE_BREAK = re.compile(r"(\r\n|[\n\r])")
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+_NOT_LSP_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _ORIGIN = Range.at(0, 0, 0, 0)
+_SHOWN_KEY = 40
 _SAFE_DEPTH = 1000
 _BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _NOT_BRACKET_BYTES = bytes(byte for byte in range(256) if byte not in _BRACKET_STEP)
 _INDICATORS = ("- ", "-\t", "? ", "?\t")
 _INDICATOR_RUN = re.compile(rf"(?:[-?][ \t]+){{{_SAFE_DEPTH}}}")
-_SCALARS: dict[str, Callable[[Any, ScalarNode], Any]] = {
-    f"tag:yaml.org,2002:{name}": getattr(SafeConstructor, f"construct_yaml_{name}")
-    for name in ("null", "bool", "int", "float", "timestamp")
-}
-
-
-Located = tuple[Node | None, Node]
-"""The key node (None for list items and the root) and the value node written at one path."""
 
 
 class SourceMap:
     """Ranges for document paths, falling back to the nearest written ancestor.
 
-    Built without text (`SourceMap.without_positions()`) every range is 0:0-0:0, for data that
-    was built in code.
+    Ranges are in LSP lines (a line ends only at `\\n`, `\\r\\n` or `\\r`), which is how editors
+    count; YAML also breaks lines at U+0085, U+2028 and U+2029, so marks are converted when the
+    text holds one of those. Built without text (`SourceMap.without_positions()`) every range
+    is 0:0-0:0, for data that was built in code.
     """
 
-    def __init__(self, entries: Mapping[Path, Located], text: str | None) -> None:
+    def __init__(
+        self, entries: Mapping[Path, Located], text: str | None, aliases: Set[Path] = frozenset()
+    ) -> None:
         self._entries = entries
+        self._aliases = aliases
+        """Paths whose value is an alias of a collection: their value is written elsewhere."""
         self._text = text
         self._lines: list[str] | None = None
         self._starts: list[int] = [0]
+        self._yaml_starts: list[int] | None = None
+        self._yaml_only_breaks = text is not None and _YAML_ONLY_BREAKS.search(text) is not None
 
     @classmethod
     def without_positions(cls) -> SourceMap:
@@ -77,6 +85,10 @@ class SourceMap:
     def has(self, path: Path) -> bool:
         return path in self._entries
 
+    def entry(self, path: Path) -> Located:
+        """The key and value nodes written at PATH (KeyError when nothing is)."""
+        return self._entries[path]
+
     def key_range(self, path: Path) -> Range:
         """The key written for PATH (the item itself for list items)."""
         found = self._nearest(path)
@@ -86,12 +98,12 @@ class SourceMap:
         return self.node_range(value if key is None else key)
 
     def value_range(self, path: Path) -> Range:
-        """The value at PATH; an empty value (`key:` alone) gives the key instead."""
+        """The value at PATH; an empty value (`key:` alone) or an alias gives the key instead."""
         found = self._nearest(path)
         if found is None:
             return _ORIGIN
         at, (key, value) = found
-        if key is not None and (at != path or _is_blank(value)):
+        if key is not None and (at != path or _is_blank(value) or at in self._aliases):
             return self.node_range(key)
         return self.node_range(value)
 
@@ -130,9 +142,35 @@ class SourceMap:
         return range_.start.line + 1 if self.has_positions else None
 
     def mark_range(self, mark: Mark) -> Range:
-        """From MARK to the end of its line."""
-        end = max(mark.column, self._line_length(mark.line))
-        return Range.at(mark.line, mark.column, mark.line, end)
+        """From MARK to the end of its line (inside the text: marks may point past its end)."""
+        start = self.point(mark)
+        end = max(start.column, self._line_length(start.line))
+        return self.clamp(Range.at(start.line, start.column, start.line, end))
+
+    def point(self, mark: Mark) -> Position:
+        """MARK (YAML's line and column) as a position in LSP lines."""
+        if not self._yaml_only_breaks:
+            return Position(mark.line, mark.column)
+        return self.position_at(self._offset(mark))
+
+    def clamp(self, range_: Range) -> Range:
+        """RANGE moved inside the text: no line past the last, no column past its line's end."""
+        if self._text is None:
+            return range_
+        start, end = self._inside(range_.start), self._inside(range_.end)
+        if start == range_.start and end == range_.end:
+            return range_
+        return Range(start, max(start, end))
+
+    def _inside(self, position: Position) -> Position:
+        lines = self._ensure_lines()
+        if position.line < 0:
+            return Position(0, 0)
+        if position.line >= len(lines):  # past the last line: the end of the text
+            last = len(lines) - 1
+            return Position(last, len(lines[last].rstrip("\r\n")))
+        length = len(lines[position.line].rstrip("\r\n"))
+        return Position(position.line, min(max(position.column, 0), length))
 
     def _value_node(self, path: Path) -> Node | None:
         entry = self._entries.get(path)
@@ -147,9 +185,14 @@ class SourceMap:
         return None
 
     def node_range(self, node: Node) -> Range:
-        start, end = node.start_mark, node.end_mark
+        start_mark, end_mark = node.start_mark, node.end_mark
+        if self._yaml_only_breaks:
+            start, end = self.point(start_mark), self.point(end_mark)
+        else:
+            start = Position(start_mark.line, start_mark.column)
+            end = Position(end_mark.line, end_mark.column)
         if start.line == end.line:
-            return Range.at(start.line, start.column, end.line, end.column)
+            return Range(start, end)
         if not isinstance(node, ScalarNode):
             # A collection's end mark overshoots onto the next line: its first line stands for it.
             return Range.at(start.line, start.column, start.line, self._line_length(start.line))
@@ -164,28 +207,45 @@ class SourceMap:
         return len(lines[line].rstrip()) if 0 <= line < len(lines) else 0
 
     def _ensure_lines(self) -> list[str]:
-        """The text's lines (with their breaks) and where each starts, computed on first use."""
+        """The text's LSP lines (with their breaks) and where each starts, computed once."""
         if self._lines is None:
             text = self._text or ""
-            if _NOT_YAML_BREAKS.search(text):  # str.splitlines would split where YAML does not
-                parts = _LINE_BREAK.split(text)
-                lines = [line + brk for line, brk in zip(parts[0::2], parts[1::2], strict=False)]
-                lines.append(parts[-1])
+            if _NOT_LSP_BREAKS.search(text):  # str.splitlines would split where LSP does not
+                self._lines = _split_keeping(text, _LSP_LINE_BREAK)
             else:
-                lines = text.splitlines(keepends=True)
-            self._lines = lines
-            self._starts = list(accumulate(map(len, lines), initial=0))
+                self._lines = text.splitlines(keepends=True)
+            if not self._lines or self._lines[-1].endswith(("\n", "\r")):
+                self._lines.append("")  # the empty line after a final break
+            self._starts = list(accumulate(map(len, self._lines), initial=0))
         return self._lines
 
     def _offset(self, mark: Mark) -> int:
-        line = min(mark.line, len(self._starts) - 1)
-        return self._starts[line] + mark.column
+        """The code-point offset of MARK in the text."""
+        self._ensure_lines()
+        starts = self._starts
+        if self._yaml_only_breaks:
+            if self._yaml_starts is None:
+                yaml_lines = _split_keeping(self._text or "", _YAML_LINE_BREAK)
+                self._yaml_starts = list(accumulate(map(len, yaml_lines), initial=0))
+            starts = self._yaml_starts
+        line = min(mark.line, len(starts) - 1)
+        return min(starts[line] + mark.column, len(self._text or ""))
 
     def position_at(self, offset: int) -> Position:
         """The line and column of a code-point OFFSET into the text."""
         self._ensure_lines()
-        line = bisect_right(self._starts, offset) - 1
+        line = max(bisect_right(self._starts, offset) - 1, 0)
+        line = min(line, len(self._lines or [""]) - 1)
         return Position(line, offset - self._starts[line])
+
+
+def _split_keeping(text: str, breaks: re.Pattern[str]) -> list[str]:
+    """TEXT split after each match of BREAKS, the breaks kept."""
+    parts = breaks.split(text)
+    lines = [line + brk for line, brk in zip(parts[0::2], parts[1::2], strict=False)]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
 
 
 def _is_blank(node: Node) -> bool:
@@ -200,13 +260,18 @@ class ParsedYaml:
     source: SourceMap
     diagnostics: list[Diagnostic]
     has_document: bool
-    """False on a syntax error or an empty document: there is nothing to check further."""
+    """False on a syntax error, an unreadable value or an empty document: nothing to check."""
 
 
 def parse_yaml(text: str) -> ParsedYaml:
-    """Compose TEXT once, construct its data and index its nodes; report YAML-level problems."""
+    """Compose TEXT once, construct its data and index its nodes; report YAML-level problems.
+
+    Never raises on any text: every problem is a located diagnostic, and the work is bounded
+    (nesting, alias expansion), so one hostile file costs what its size costs.
+    """
     source_positions: dict[Path, Located] = {}
-    source = SourceMap(source_positions, text)
+    aliases: set[Path] = set()
+    source = SourceMap(source_positions, text, aliases)
     loader_class = _loader_for(text)
     loader: yaml.SafeLoader | yaml.CSafeLoader | None = None
     try:
@@ -215,13 +280,17 @@ def parse_yaml(text: str) -> ParsedYaml:
         if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL and not node.value):
             empty = Diagnostic("empty-document", "the document is empty", _ORIGIN)
             return ParsedYaml(None, source, [empty], has_document=False)
-        builder = _Builder(loader, source_positions)
+        builder = Builder(loader, source_positions, aliases)
         data = builder.build(node, (), None)
+    except ExpansionRefused as exc:
+        return ParsedYaml(None, source, [_expansion_error(exc, source)], has_document=False)
     except MarkedYAMLError as exc:
         return ParsedYaml(None, source, [_syntax_error(exc, source)], has_document=False)
     except ReaderError as exc:
         error = _reader_error(exc, text, source, byte_offsets=loader_class is not yaml.SafeLoader)
         return ParsedYaml(None, source, [error], has_document=False)
+    except UnicodeEncodeError as exc:  # libyaml reads UTF-8: a lone surrogate cannot be encoded
+        return ParsedYaml(None, source, [_unencodable(exc, text, source)], has_document=False)
     except (YAMLError, RecursionError) as exc:
         message = "the document nests too deeply" if isinstance(exc, RecursionError) else str(exc)
         error = Diagnostic("yaml-syntax", message, _ORIGIN)
@@ -229,8 +298,75 @@ def parse_yaml(text: str) -> ParsedYaml:
     finally:
         if loader is not None:
             loader.dispose()
+    if builder.problems:
+        problems = [
+            Diagnostic(problem.code, problem.message, source.node_range(problem.node))
+            for problem in builder.problems.values()
+        ]
+        return ParsedYaml(None, source, problems, has_document=False)
     diagnostics = [_duplicate(first, second, source) for first, second in builder.duplicates]
+    keys = builder.non_text_keys.values()
+    diagnostics += [_non_text_key(node, key, source) for node, key in keys]
     return ParsedYaml(data, source, diagnostics, has_document=True)
+
+
+def read_header(text: str, keys: Collection[str]) -> dict[str, str] | None:
+    """The top-level text values of KEYS (`name`, `description`), cheaply: the text is composed
+    with `parse_yaml`'s guards, and nothing is constructed or checked (for listing many files).
+
+    None when the text does not compose; {} when it is not a mapping. Never raises.
+    """
+    loader: yaml.SafeLoader | yaml.CSafeLoader | None = None
+    try:
+        loader = _loader_for(text)(text)
+        node = loader.get_single_node()
+    except (YAMLError, RecursionError, UnicodeError):
+        return None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    found: dict[str, str] = {}
+    if isinstance(node, MappingNode):
+        for key, value in node.value:  # as parse_yaml: the last of duplicate keys wins
+            if _is_text(key) and key.value in keys and _is_text(value):
+                found[key.value] = value.value
+    return found
+
+
+def _is_text(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == STR
+
+
+def _expansion_error(exc: ExpansionRefused, source: SourceMap) -> Diagnostic:
+    """On the `<<` key or the key whose alias crossed the limit, else on the list holding it."""
+    if exc.node is not None:
+        where = source.node_range(exc.node)
+    elif exc.path and source.has(exc.path) and source.entry(exc.path)[0] is None:
+        where = source.value_range(exc.path[:-1])
+    else:
+        where = source.key_range(exc.path)
+    message = (
+        f"aliases expand this document past {EXPANSION_LIMIT:,} values (an alias-expansion "
+        "bomb?); llm-orc refuses to read it — write the values out, or use fewer aliases"
+    )
+    return Diagnostic("yaml-alias-limit", message, where)
+
+
+def _unencodable(exc: UnicodeEncodeError, text: str, source: SourceMap) -> Diagnostic:
+    start = source.position_at(exc.start)
+    code = ord(text[exc.start]) if exc.start < len(text) else 0
+    message = f"unacceptable character #x{code:04x}: a lone surrogate is not text"
+    return Diagnostic("yaml-syntax", message, Range(start, Position(start.line, start.column + 1)))
+
+
+def _non_text_key(key_node: Node, key: Any, source: SourceMap) -> Diagnostic:
+    written = key_node.value if isinstance(key_node, ScalarNode) else str(key)
+    shown = written if len(written) <= _SHOWN_KEY else written[: _SHOWN_KEY - 1] + "…"
+    message = (
+        f"key '{shown}' is read as {kind_of(key)}, not as a name; keys must be text "
+        f'(quote it: "{shown}")'
+    )
+    return Diagnostic("invalid-key", message, source.node_range(key_node))
 
 
 def _syntax_error(exc: MarkedYAMLError, source: SourceMap) -> Diagnostic:
@@ -293,100 +429,3 @@ def _duplicate(first: Node, second: Node, source: SourceMap) -> Diagnostic:
         source.node_range(second),
         related=(RelatedLocation(first_range, f"'{name}' is first defined here"),),
     )
-
-
-class _Builder:
-    """Constructs Python data from composed nodes and fills the path index on the way.
-
-    Written for speed (the language server re-validates on every keystroke): plain strings are
-    taken as they are, other scalars go straight to PyYAML's safe scalar constructors.
-    """
-
-    def __init__(self, loader: yaml.SafeLoader | yaml.CSafeLoader, entries: dict[Path, Located]):
-        self._loader = loader
-        self._entries = entries
-        self._built: dict[int, Any] = {}
-        self._open: set[int] = set()
-        self.duplicates: list[tuple[Node, Node]] = []
-
-    def build(self, node: Node, path: Path, key: Node | None) -> Any:
-        self._entries[path] = (key, node)
-        if isinstance(node, ScalarNode):
-            return self._scalar(node)
-        ident = id(node)
-        if ident in self._built:  # an alias: the same object, as PyYAML builds it; indexed once
-            if ident in self._open:
-                raise ConstructorError(
-                    None, None, "an alias refers to a node that contains it", node.start_mark
-                )
-            return self._built[ident]
-        if isinstance(node, SequenceNode) and node.tag == _SEQ:
-            items: list[Any] = []
-            self._built[ident] = items
-            self._open.add(ident)
-            for index, child in enumerate(node.value):
-                items.append(self.build(child, (*path, index), None))
-            self._open.discard(ident)
-            return items
-        if isinstance(node, MappingNode) and node.tag == _MAP:
-            return self._build_mapping(node, path)
-        value = self._loader.construct_object(node, True)  # other tags: !!set, !!omap, ...
-        self._built[ident] = value
-        return value
-
-    def _scalar(self, node: ScalarNode) -> Any:
-        if node.tag == _STR:
-            return node.value
-        constructor = _SCALARS.get(node.tag)
-        if constructor is None:  # !!binary, unknown tags (which raise a located error)
-            return self._loader.construct_object(node, True)
-        return constructor(self._loader, node)
-
-    def _build_mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
-        result: dict[Any, Any] = {}
-        ident = id(node)
-        self._built[ident] = result
-        self._open.add(ident)
-        pairs: list[tuple[Node, Node]] = node.value
-        merged = 0
-        tags = [key_node.tag for key_node, _ in pairs]
-        if _MERGE in tags:
-            explicit = len(tags) - tags.count(_MERGE)
-            self._loader.flatten_mapping(node)  # PyYAML's `<<`: merged pairs first, then explicit
-            pairs = node.value
-            merged = len(pairs) - explicit
-        seen: dict[Any, Node] = {}
-        entries = self._entries
-        for position, (key_node, value_node) in enumerate(pairs):
-            if isinstance(key_node, ScalarNode) and key_node.tag in _TEXT_KEYS:
-                key: Any = key_node.value
-            else:
-                key = self._key(key_node, node)
-            if position >= merged:  # explicit keys may override merged ones, not each other
-                first = seen.setdefault(key, key_node)
-                if first is not key_node:
-                    self.duplicates.append((first, key_node))
-            # Later pairs overwrite earlier ones, in the data (as PyYAML does) and in the index.
-            child = (*path, key if isinstance(key, str | int) else str(key))
-            if isinstance(value_node, ScalarNode):  # build() inlined for the common case
-                entries[child] = (key_node, value_node)
-                result[key] = (
-                    value_node.value if value_node.tag == _STR else self._scalar(value_node)
-                )
-            else:
-                result[key] = self.build(value_node, child, key_node)
-        self._open.discard(ident)
-        return result
-
-    def _key(self, key_node: Node, mapping: MappingNode) -> Any:
-        key = self._loader.construct_object(key_node, True)
-        try:
-            hash(key)
-        except TypeError:
-            raise ConstructorError(
-                "while constructing a mapping",
-                mapping.start_mark,
-                "found unhashable key",
-                key_node.start_mark,
-            ) from None
-        return key

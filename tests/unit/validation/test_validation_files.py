@@ -107,4 +107,4 @@ def test_report_is_sorted_by_position() -> None:
     report = validate_ensemble_text(text)
     starts = [span(d.range)[:2] for d in report.diagnostics]
     assert starts == sorted(starts)
-    assert codes(report) == ["missing-dependency", "unknown-key", "duplicate-agent", "unknown-key"]
+    assert codes(report) == ["missing-dependency", "unknown-key", "duplicate-agent", "ignored-key"]

@@ -67,8 +67,11 @@ def test_agent_provider_overrides_its_profile_but_not_its_fallback() -> None:
         "    fallback_model_profile: claude\n"
     )
     report = validate_ensemble_text(text, profiles=profiles(), providers=PROVIDERS)
-    assert_only(report, "unknown-provider")
+    assert_only(report, "unknown-provider", "fallback-cycle")
     assert_diag(report, "unknown-provider", (5, 28, 5, 34))
+    # The scheduler never falls back to the profile an agent runs on: that is said, not silent.
+    cycle = assert_diag(report, "fallback-cycle", (5, 28, 5, 34))
+    assert cycle.severity is Severity.WARNING
 
 
 def test_placeholder_not_in_depends_on_is_a_warning_on_the_placeholder() -> None:

@@ -51,18 +51,20 @@ def test_unknown_key_on_the_key_with_did_you_mean() -> None:
     )
 
 
-def test_unknown_keys_each_get_one_diagnostic() -> None:
+def test_unknown_keys_each_get_one_warning_that_they_are_ignored() -> None:
     text = "name: x\nserve: true\nagents:\n  - name: a\nport: 1\n"
     report = validate_ensemble_text(text)
-    assert_only(report, "unknown-key", "unknown-key")
-    first = assert_diag(report, "unknown-key", (1, 0, 1, 5))
-    assert first.message.startswith("unknown key 'serve' in the ensemble; expected one of: name,")
-    assert_diag(report, "unknown-key", (4, 0, 4, 4))
+    assert_only(report, "ignored-key", "ignored-key")
+    assert report.ok
+    first = assert_diag(report, "ignored-key", (1, 0, 1, 5))
+    assert first.message == "unknown key 'serve' in the ensemble is ignored"
+    assert first.severity is Severity.WARNING
+    assert_diag(report, "ignored-key", (4, 0, 4, 4))
 
 
 def test_did_you_mean_never_suggests_ignored_or_unsupported_keys() -> None:
     text = "name: x\nagents:\n  - name: a\n    scripts: run.py\n"
-    diagnostic = assert_diag(validate_ensemble_text(text), "unknown-key", (3, 4, 3, 11))
+    diagnostic = assert_diag(validate_ensemble_text(text), "ignored-key", (3, 4, 3, 11))
     assert "did you mean" not in diagnostic.message
 
 

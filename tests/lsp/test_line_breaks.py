@@ -1,0 +1,39 @@
+"""Lines as editors count them: LSP ends a line only at \\n, \\r\\n or \\r, while YAML also
+breaks at U+2028, U+2029 and U+0085. A diagnostic after such a character must land on its
+own line and column in the editor, not one line off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support.lsp import RecordingClient, as_tuple, open_document
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+async def test_a_diagnostic_after_a_yaml_only_line_break_lands_where_the_editor_shows_it(
+    client: RecordingClient, project: Path, separator: str
+) -> None:
+    line = "  - {name: a, system_prompt: 'x" + separator + "y 🎵', temprature: 1}"
+    text = f'name: x\ndescription: "one{separator}two"\nagents:\n{line}\n'
+    path = project / ".llm-orc" / "ensembles" / "breaks.yaml"
+    document = open_document(client, path, text)
+    [diagnostic] = await client.diagnostics_for(document, version=1)
+    assert diagnostic.code == "unknown-key"
+    # UTF-16 columns: 🎵 is two units; the separators are one each and not line ends.
+    start = len(line[: line.index("temprature")].encode("utf-16-le")) // 2
+    assert as_tuple(diagnostic.range) == (3, start, 3, start + len("temprature"))
+
+
+async def test_a_lone_surrogate_from_the_client_is_a_located_diagnostic(
+    client: RecordingClient, project: Path
+) -> None:
+    # JSON-RPC can carry "\udfff" (an escaped lone surrogate) into the server.
+    text = "name: x\ndescription: a\udfffb\nagents:\n  - name: a\n"
+    path = project / ".llm-orc" / "ensembles" / "surrogate.yaml"
+    document = open_document(client, path, text)
+    [diagnostic] = await client.diagnostics_for(document, version=1)
+    assert diagnostic.code == "yaml-syntax"
+    assert diagnostic.message.startswith("unacceptable character #xdfff")
+    assert as_tuple(diagnostic.range) == (1, 14, 1, 15)
