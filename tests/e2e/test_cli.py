@@ -168,6 +168,12 @@ def test_invoke_timeout_exits_124_and_keeps_finished_agents(project: Path) -> No
         (("invoke", "missing.yaml", "x"), "llm-orc: error: missing.yaml: no such file"),
         (("invoke", "pipeline", "a", "--input", "b"), "either as INPUT or as --input"),
         (("invoke", "pipeline", "-f", "absent.txt"), "absent.txt: cannot read input file"),
+        (("invoke", "pipeline", "x", "-o", "template"), "'template' needs --template FILE"),
+        (
+            ("invoke", "pipeline", "x", "-o", "json", "--template", "t.j2"),
+            "--template is used by output format 'template', not 'json'",
+        ),
+        (("invoke", "pipeline", "x", "--template", "no.j2"), "no.j2: no such template file"),
     ],
 )
 def test_bad_invocations_fail_with_one_clear_line(
