@@ -17,7 +17,7 @@ from typing import IO, Any
 import jsonschema
 import pytest
 
-from llm_orc.schemas import load_schema
+from llm_orc.schemas import load_schema, schema_validator
 from support.plugins import without_test_plugins
 
 CONFIG = """\
@@ -267,6 +267,10 @@ def test_invoke_jsonl_streams_every_event_then_the_result(project: Path) -> None
     done = llm_orc(project, "invoke", "pipeline", "hello", "-o", "jsonl")
     assert done.returncode == 0, done.stderr
     events = [json.loads(line) for line in done.stdout.splitlines()]
+    event_schema = schema_validator("events")
+    for event in events:
+        event_schema.validate(event)
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))  # no gaps on stdout
     assert events[0]["type"] == "ensemble_started"
     assert events[-1]["type"] == "ensemble_finished"
     assert [e["type"] for e in events].count("ensemble_finished") == 1

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import NoReturn
 
+from llm_orc.cli.event_loop import TEARDOWN_GRACE_SECONDS, run_bounded
+from llm_orc.cli.interrupts import Interrupts
 from llm_orc.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from llm_orc.cli.reporting import print_issues
 from llm_orc.config.ensemble import Ensemble
@@ -16,7 +18,7 @@ from llm_orc.errors import InputError, LlmOrcError
 from llm_orc.execution.events import RunEvent
 from llm_orc.execution.result import RunResult, RunStatus
 from llm_orc.execution.runner import prepare_run
-from llm_orc.execution.scheduler import RunOptions
+from llm_orc.execution.scheduler import EnsembleRun, RunOptions
 from llm_orc.formatters.base import Formatter, FormatterContext, FormatterError
 from llm_orc.formatters.registry import check_formatter_name, get_formatter_factory
 
@@ -43,6 +45,15 @@ def read_input(args: argparse.Namespace) -> str | None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    interrupts = Interrupts()
+    interrupts.install()
+    try:
+        return _invoke(args, interrupts)
+    finally:
+        interrupts.restore()
+
+
+def _invoke(args: argparse.Namespace, interrupts: Interrupts) -> int:
     workspace = Workspace.discover()
     ensemble = workspace.load_ensemble(args.ensemble)
     print_issues(i for i in workspace.profile_catalog.issues if i.is_error)
@@ -53,9 +64,15 @@ def run_command(args: argparse.Namespace) -> int:
         )
     formatter = _formatter(args, ensemble)
     options = RunOptions(max_concurrency=args.max_concurrency, timeout_seconds=args.timeout)
-    result = _execute(ensemble, task, workspace, options, formatter)
+    live = getattr(formatter, "live", None)  # a live terminal view: restored on a hard exit
+    if live is not None:
+        interrupts.before_exit(live.stop)
+    result, left_behind = _execute(ensemble, task, workspace, options, formatter, interrupts)
     _finish(formatter, result)
-    return _exit_code(result)
+    code = _exit_code(result)
+    if left_behind:
+        _exit_without_waiting(code, left_behind)
+    return code
 
 
 def _formatter(args: argparse.Namespace, ensemble: Ensemble) -> Formatter:
@@ -85,26 +102,45 @@ def _execute(
     workspace: Workspace,
     options: RunOptions,
     formatter: Formatter,
-) -> RunResult:
+    interrupts: Interrupts,
+) -> tuple[RunResult, int]:
+    """Run the ensemble; the result and how much provider work was left behind (see
+    `event_loop.run_bounded`)."""
     guard = _FormatterGuard(formatter)
     execution = prepare_run(
         ensemble, task, profiles=workspace.profiles, emit=guard.handle, options=options
     )
+    guard.run = execution
 
     async def main() -> RunResult:
-        guard.runner = asyncio.current_task()
+        interrupts.attach(execution)  # before the run's first step: no signal goes unseen
         try:
-            return await execution.execute()
-        except asyncio.CancelledError:
-            # Ctrl-C (or a failed formatter): the run stopped its agents and kept what finished.
-            if execution.result is None:
-                raise KeyboardInterrupt from None
-            return execution.result
+            return await execution.execute()  # Ctrl-C cancels it: it returns the result
+        finally:
+            interrupts.detach()
 
-    result = asyncio.run(main())
+    finished = run_bounded(main())
+    left_behind = finished.left_behind
+    local = sys.modules.get("llm_orc.providers.local")  # only if a run used the local model
+    if local is not None and not local.wait_idle(TEARDOWN_GRACE_SECONDS):
+        left_behind += 1  # e.g. a model still loading after Ctrl-C: the exit would wait for it
     if guard.failure is not None:
         raise guard.failure
-    return result
+    return finished.value, left_behind
+
+
+def _exit_without_waiting(code: int, left_behind: int) -> NoReturn:
+    """The run has ended and its output is written, but provider work it started would not
+    stop (a task that swallows cancellation, a thread blocked in a call): exit now, rather than
+    wait for it as the interpreter would."""
+    print(
+        f"llm-orc: {left_behind} piece(s) of provider work did not stop after the run ended; "
+        "exiting without waiting for them",
+        file=sys.stderr,
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class _FormatterGuard:
@@ -113,7 +149,7 @@ class _FormatterGuard:
 
     def __init__(self, formatter: Formatter) -> None:
         self.formatter = formatter
-        self.runner: asyncio.Task[Any] | None = None
+        self.run: EnsembleRun | None = None
         self.failure: BaseException | None = None
 
     def handle(self, event: RunEvent) -> None:
@@ -123,8 +159,8 @@ class _FormatterGuard:
             self.formatter.handle(event)
         except Exception as exc:
             self.failure = _as_reportable(exc)
-            if self.runner is not None:
-                self.runner.cancel()
+            if self.run is not None:
+                self.run.cancel("the output formatter failed")
 
 
 def _finish(formatter: Formatter, result: RunResult) -> None:

@@ -16,9 +16,11 @@ from rich.text import Text
 
 from llm_orc.config.ensemble import Ensemble
 from llm_orc.execution.events import (
+    AgentCancelled,
     AgentFailed,
     AgentFallback,
     AgentFinished,
+    AgentQueued,
     AgentRetrying,
     AgentSkipped,
     AgentStarted,
@@ -33,6 +35,7 @@ from llm_orc.formatters.base import FormatterContext
 _TAIL = 72
 _STYLES = {
     "waiting": "dim",
+    "queued": "dim cyan",
     "running": "cyan",
     "retrying": "yellow",
     "succeeded": "green",
@@ -50,6 +53,7 @@ class _Row:
     started: float | None = None
     ended: float | None = None
     chars: int = 0
+    attempt: int = 0
     tail: str = ""
     note: str = ""
     spinner: Spinner = field(default_factory=lambda: Spinner("dots", style="cyan"))
@@ -80,11 +84,15 @@ class RichFormatter:
         if row is None:
             return
         now = time.monotonic()
-        if isinstance(event, AgentStarted):
+        if isinstance(event, AgentQueued):
+            row.state, row.note = "queued", f"queued for {event.waiting_for}"
+        elif isinstance(event, AgentStarted):
             row.state, row.model = "running", f"{event.provider}/{event.model}"
             row.started = row.started or now
             row.note = f"attempt {event.attempt}" if event.attempt > 1 else ""
         elif isinstance(event, AgentTextDelta):
+            if event.attempt != row.attempt:  # a new attempt's text never joins the last one's
+                row.attempt, row.tail = event.attempt, ""
             row.chars += len(event.text)
             row.tail = (row.tail + event.text)[-400:]
         elif isinstance(event, AgentRetrying):
@@ -95,11 +103,9 @@ class RichFormatter:
             row.state, row.ended = "succeeded", now
             row.note = f"{event.usage.input_tokens}+{event.usage.output_tokens} tokens"
         elif isinstance(event, AgentFailed):
-            row.state, row.ended, row.note = (
-                "cancelled" if event.error_type == "cancelled" else "failed",
-                now,
-                event.error,
-            )
+            row.state, row.ended, row.note = "failed", now, event.error
+        elif isinstance(event, AgentCancelled):
+            row.state, row.ended, row.note = "cancelled", now, event.reason
         elif isinstance(event, AgentSkipped):
             row.state, row.note = "skipped", event.reason
 
@@ -120,15 +126,8 @@ class RichFormatter:
             if row.started is not None:
                 elapsed = f"{(row.ended or now) - row.started:.1f}s"
             text = row.note if row.state != "running" or not row.tail else _last_line(row.tail)
-            if row.state == "waiting" and self._ready(row.name):
-                text = "queued for a free slot"
             table.add_row(icon, Text(row.name, style=style), row.model, elapsed, Text(text))
         return table
-
-    def _ready(self, name: str) -> bool:
-        """Every dependency of NAME is done: it waits only for a concurrency slot."""
-        deps = self.ensemble.agent(name).depends_on
-        return all(self.rows[dep].state in ("succeeded", "failed", "skipped") for dep in deps)
 
     def finish(self, result: RunResult) -> None:
         self.live.stop()  # already stopped unless the run ended without EnsembleFinished
@@ -142,6 +141,7 @@ class RichFormatter:
 def _icon(state: str) -> str:
     return {
         "waiting": "·",
+        "queued": "…",
         "retrying": "↻",
         "succeeded": "✓",
         "failed": "✗",

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from llm_orc.cli.interrupts import Interrupts
 from llm_orc.cli.invoke import _execute
 from llm_orc.execution.events import AgentStarted, RunEvent
 from llm_orc.execution.result import RunResult
@@ -34,7 +35,12 @@ def _run(formatter: _FailsOnStart) -> None:
     profiles = scripted_profiles(stuck={"options": {"hang": True}})
     ens = ensemble(agent("quick"), agent("stuck", "quick", profile="stuck"))
     workspace = SimpleNamespace(profiles=profiles)
-    _execute(ens, "go", workspace, RunOptions(), formatter)  # type: ignore[arg-type]
+    interrupts = Interrupts()
+    interrupts.install()
+    try:
+        _execute(ens, "go", workspace, RunOptions(), formatter, interrupts)  # type: ignore[arg-type]
+    finally:
+        interrupts.restore()
 
 
 def test_a_failing_formatter_stops_the_run_and_is_one_line() -> None:
