@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+
+import { defineConfig } from 'vitest/config';
+
+const stub = fileURLToPath(new URL('./test/unit/vscode_stub.ts', import.meta.url));
+
+export default defineConfig({
+  test: {
+    fileParallelism: false,
+    projects: [
+      {
+        resolve: { alias: { vscode: stub } },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        test: {
+          name: 'page',
+          include: ['test/page/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
