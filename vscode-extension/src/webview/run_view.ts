@@ -172,7 +172,7 @@ export class RunView {
     }
     card.attempt = agent.attempt;
     card.length = agent.text.length;
-    box.hidden = agent.text === '' && TERMINAL_AGENT.has(agent.status) && agent.status !== 'succeeded';
+    box.hidden = agent.text === '';
     if (atBottom) box.scrollTop = box.scrollHeight;
   }
 
