@@ -28,9 +28,11 @@ if TYPE_CHECKING:
         LlmOrcError,
     )
     from llm_orc.execution.events import (
+        AgentCancelled,
         AgentFailed,
         AgentFallback,
         AgentFinished,
+        AgentQueued,
         AgentRetrying,
         AgentSkipped,
         AgentStarted,
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
         EnsembleStarted,
         RunEvent,
         Usage,
+        event_to_dict,
     )
     from llm_orc.execution.result import AgentResult, AgentStatus, RunResult, RunStatus
     from llm_orc.execution.runner import run, stream
@@ -63,9 +66,11 @@ _EXPORTS = {
     "InputError": "llm_orc.errors",
     "InvalidEnsembleError": "llm_orc.errors",
     "LlmOrcError": "llm_orc.errors",
+    "AgentCancelled": "llm_orc.execution.events",
     "AgentFailed": "llm_orc.execution.events",
     "AgentFallback": "llm_orc.execution.events",
     "AgentFinished": "llm_orc.execution.events",
+    "AgentQueued": "llm_orc.execution.events",
     "AgentRetrying": "llm_orc.execution.events",
     "AgentSkipped": "llm_orc.execution.events",
     "AgentStarted": "llm_orc.execution.events",
@@ -74,6 +79,7 @@ _EXPORTS = {
     "EnsembleStarted": "llm_orc.execution.events",
     "RunEvent": "llm_orc.execution.events",
     "Usage": "llm_orc.execution.events",
+    "event_to_dict": "llm_orc.execution.events",
     "AgentResult": "llm_orc.execution.result",
     "AgentStatus": "llm_orc.execution.result",
     "RunResult": "llm_orc.execution.result",
@@ -91,9 +97,11 @@ _EXPORTS = {
 
 __all__ = [
     "Agent",
+    "AgentCancelled",
     "AgentFailed",
     "AgentFallback",
     "AgentFinished",
+    "AgentQueued",
     "AgentResult",
     "AgentRetrying",
     "AgentSkipped",
@@ -119,6 +127,7 @@ __all__ = [
     "TransientProviderError",
     "Usage",
     "Workspace",
+    "event_to_dict",
     "load_ensemble",
     "register_provider",
     "run",

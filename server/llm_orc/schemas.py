@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-SchemaName = Literal["ensemble", "profiles", "result"]
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+SchemaName = Literal["ensemble", "events", "profiles", "result"]
 
 _PACKAGED = Path(__file__).resolve().parent / "_schema"
 _SOURCE_TREE = Path(__file__).resolve().parents[2] / "schema"
@@ -24,3 +27,17 @@ def load_schema(name: SchemaName) -> dict[str, Any]:
     with (schema_dir() / f"{name}.schema.json").open(encoding="utf-8") as handle:
         schema: dict[str, Any] = json.load(handle)
     return schema
+
+
+@cache
+def schema_validator(name: SchemaName) -> Validator:
+    """A validator for NAME whose references to the other shipped schemas resolve offline."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    registry: Registry[Any] = Registry().with_resources(
+        (load_schema(other)["$id"], Resource.from_contents(load_schema(other)))
+        for other in get_args(SchemaName)
+    )
+    validator: Validator = Draft202012Validator(load_schema(name), registry=registry)
+    return validator

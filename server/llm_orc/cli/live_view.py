@@ -16,9 +16,11 @@ from rich.text import Text
 
 from llm_orc.config.ensemble import Ensemble
 from llm_orc.execution.events import (
+    AgentCancelled,
     AgentFailed,
     AgentFallback,
     AgentFinished,
+    AgentQueued,
     AgentRetrying,
     AgentSkipped,
     AgentStarted,
@@ -32,6 +34,7 @@ from llm_orc.execution.result import AgentStatus, RunResult, RunStatus
 _TAIL = 72
 _STYLES = {
     "waiting": "dim",
+    "queued": "dim cyan",
     "running": "cyan",
     "retrying": "yellow",
     "succeeded": "green",
@@ -49,6 +52,7 @@ class _Row:
     started: float | None = None
     ended: float | None = None
     chars: int = 0
+    attempt: int = 0
     tail: str = ""
     note: str = ""
     spinner: Spinner = field(default_factory=lambda: Spinner("dots", style="cyan"))
@@ -76,11 +80,15 @@ class LiveView:
         if row is None:
             return
         now = time.monotonic()
-        if isinstance(event, AgentStarted):
+        if isinstance(event, AgentQueued):
+            row.state, row.note = "queued", f"queued for {event.waiting_for}"
+        elif isinstance(event, AgentStarted):
             row.state, row.model = "running", f"{event.provider}/{event.model}"
             row.started = row.started or now
             row.note = f"attempt {event.attempt}" if event.attempt > 1 else ""
         elif isinstance(event, AgentTextDelta):
+            if event.attempt != row.attempt:  # a new attempt's text never joins the last one's
+                row.attempt, row.tail = event.attempt, ""
             row.chars += len(event.text)
             row.tail = (row.tail + event.text)[-400:]
         elif isinstance(event, AgentRetrying):
@@ -91,11 +99,9 @@ class LiveView:
             row.state, row.ended = "succeeded", now
             row.note = f"{event.usage.input_tokens}+{event.usage.output_tokens} tokens"
         elif isinstance(event, AgentFailed):
-            row.state, row.ended, row.note = (
-                "cancelled" if event.error_type == "cancelled" else "failed",
-                now,
-                event.error,
-            )
+            row.state, row.ended, row.note = "failed", now, event.error
+        elif isinstance(event, AgentCancelled):
+            row.state, row.ended, row.note = "cancelled", now, event.reason
         elif isinstance(event, AgentSkipped):
             row.state, row.note = "skipped", event.reason
 
@@ -116,15 +122,8 @@ class LiveView:
             if row.started is not None:
                 elapsed = f"{(row.ended or now) - row.started:.1f}s"
             text = row.note if row.state != "running" or not row.tail else _last_line(row.tail)
-            if row.state == "waiting" and self._ready(row.name):
-                text = "queued for a free slot"
             table.add_row(icon, Text(row.name, style=style), row.model, elapsed, Text(text))
         return table
-
-    def _ready(self, name: str) -> bool:
-        """Every dependency of NAME is done: it waits only for a concurrency slot."""
-        deps = self.ensemble.agent(name).depends_on
-        return all(self.rows[dep].state in ("succeeded", "failed", "skipped") for dep in deps)
 
     def finish(self, result: RunResult) -> None:
         self.live.stop()
@@ -138,6 +137,7 @@ class LiveView:
 def _icon(state: str) -> str:
     return {
         "waiting": "·",
+        "queued": "…",
         "retrying": "↻",
         "succeeded": "✓",
         "failed": "✗",

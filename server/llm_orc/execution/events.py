@@ -1,12 +1,16 @@
-"""The typed events of a run. The CLI, the language server and the API all render this stream.
+"""The typed events of a run (`schema/events.schema.json`). The CLI, the language server and the
+API all render this stream.
 
-Every event carries the run id and a monotonic timestamp (seconds since the run started);
-`to_dict()` gives the JSON form (`type` names the event) sent over the wire.
+Every event carries the run id, `seq` (1, 2, 3 … per run, in emission order, assigned by the
+engine), `at` (monotonic seconds since the run started) and `time` (wall clock, ISO 8601 UTC with
+milliseconds). `event_to_dict()` gives the JSON document (`type` names the event) sent over the
+wire.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +25,10 @@ class Usage:
     output_tokens: int = 0
     cost: float = 0.0
 
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.input_tokens + other.input_tokens,
@@ -28,20 +36,55 @@ class Usage:
             self.cost + other.cost,
         )
 
+    def to_document(self) -> dict[str, Any]:
+        """The usage document shared by events and results."""
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "total_tokens": self.total_tokens,
+            "cost_usd": round(self.cost, 8),
+        }
 
-@dataclass(frozen=True, slots=True)
-class EnsembleStarted:
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """What every event carries: its run, its place in the run's stream, and when it happened."""
+
     run_id: str
+    seq: int
+    """1 for the run's first event, then consecutive, in emission order."""
     at: float
+    """Seconds since the run started (monotonic clock)."""
+    time: str
+    """Wall-clock time, ISO 8601 UTC with milliseconds."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnsembleStarted(Event):
+    """Always the first event of a run."""
+
     ensemble: str
     agents: tuple[str, ...]
+    """Every agent, in declaration order."""
+    depends_on: Mapping[str, tuple[str, ...]]
+    """Each agent's dependencies."""
     type = "ensemble_started"
 
 
-@dataclass(frozen=True, slots=True)
-class AgentStarted:
-    run_id: str
-    at: float
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentQueued(Event):
+    """The agent is ready but waits for a concurrency slot: it has not started."""
+
+    agent: str
+    waiting_for: str
+    """One human line: what it waits for, e.g. "a slot of provider 'local' (1 at a time)"."""
+    type = "agent_queued"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentStarted(Event):
+    """The agent holds its slots and an attempt is generating."""
+
     agent: str
     model: str
     provider: str
@@ -50,34 +93,32 @@ class AgentStarted:
     type = "agent_started"
 
 
-@dataclass(frozen=True, slots=True)
-class AgentTextDelta:
-    run_id: str
-    at: float
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentTextDelta(Event):
+    """A piece of text from one attempt of an agent."""
+
     agent: str
+    attempt: int
     text: str
     type = "agent_text_delta"
 
 
-@dataclass(frozen=True, slots=True)
-class AgentRetrying:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentRetrying(Event):
     """An attempt failed with a transient error; the next starts after `delay_seconds`."""
 
-    run_id: str
-    at: float
     agent: str
     attempt: int
+    """The attempt that failed."""
     error: str
     delay_seconds: float
     type = "agent_retrying"
 
 
-@dataclass(frozen=True, slots=True)
-class AgentFallback:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentFallback(Event):
     """The agent's own profile failed; it runs again on `to_profile`."""
 
-    run_id: str
-    at: float
     agent: str
     from_profile: str
     to_profile: str
@@ -85,10 +126,10 @@ class AgentFallback:
     type = "agent_fallback"
 
 
-@dataclass(frozen=True, slots=True)
-class AgentFinished:
-    run_id: str
-    at: float
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentFinished(Event):
+    """The agent succeeded."""
+
     agent: str
     output: str
     usage: Usage
@@ -96,55 +137,82 @@ class AgentFinished:
     type = "agent_finished"
 
 
-@dataclass(frozen=True, slots=True)
-class AgentFailed:
-    run_id: str
-    at: float
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentFailed(Event):
+    """The agent failed (after its retries and fallback)."""
+
     agent: str
     error: str
     error_type: str
     type = "agent_failed"
 
 
-@dataclass(frozen=True, slots=True)
-class AgentSkipped:
-    run_id: str
-    at: float
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentCancelled(Event):
+    """The agent was running or queued when the run was cancelled, timed out or stopped."""
+
+    agent: str
+    reason: str
+    type = "agent_cancelled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentSkipped(Event):
+    """The agent never ran: a dependency did not succeed, or the run ended first."""
+
     agent: str
     reason: str
     type = "agent_skipped"
 
 
-@dataclass(frozen=True, slots=True)
-class EnsembleFinished:
-    run_id: str
-    at: float
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnsembleFinished(Event):
+    """Always the last event of a run, exactly once: it carries the result."""
+
     result: RunResult
     type = "ensemble_finished"
 
 
 RunEvent = (
     EnsembleStarted
+    | AgentQueued
     | AgentStarted
     | AgentTextDelta
     | AgentRetrying
     | AgentFallback
     | AgentFinished
     | AgentFailed
+    | AgentCancelled
     | AgentSkipped
     | EnsembleFinished
 )
 
+AgentEvent = (
+    AgentQueued
+    | AgentStarted
+    | AgentTextDelta
+    | AgentRetrying
+    | AgentFallback
+    | AgentFinished
+    | AgentFailed
+    | AgentCancelled
+    | AgentSkipped
+)
+"""The events about one agent (they have an `agent` field)."""
+
 
 def event_to_dict(event: RunEvent) -> dict[str, Any]:
-    """The JSON form of an event: its fields plus `type`; a finished run carries its document."""
-    if isinstance(event, EnsembleFinished):
-        return {
-            "type": event.type,
-            "run_id": event.run_id,
-            "at": event.at,
-            "result": event.result.to_document(),
-        }
-    data = asdict(event)
-    data["type"] = event.type
+    """The JSON document of an event (`schema/events.schema.json`): `type` first, snake_case."""
+    data: dict[str, Any] = {"type": event.type}
+    for item in fields(event):
+        value = getattr(event, item.name)
+        if isinstance(value, Usage):
+            value = value.to_document()
+        elif isinstance(value, tuple):
+            value = list(value)
+        elif item.name == "depends_on":
+            value = {name: list(deps) for name, deps in value.items()}
+        elif item.name == "result":
+            value = value.to_document()
+        data[item.name] = value
     return data

@@ -16,6 +16,9 @@ RESULT_SCHEMA_VERSION = 1
 
 class AgentStatus(StrEnum):
     PENDING = "pending"
+    """Waiting for its dependencies."""
+    QUEUED = "queued"
+    """Ready, waiting for a concurrency slot (not started)."""
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -164,12 +167,7 @@ class RunResult:
 
 
 def usage_document(usage: Usage) -> dict[str, Any]:
-    return {
-        "input_tokens": usage.input_tokens,
-        "output_tokens": usage.output_tokens,
-        "total_tokens": usage.input_tokens + usage.output_tokens,
-        "cost_usd": round(usage.cost, 8),
-    }
+    return usage.to_document()
 
 
 def _rounded(value: float | None) -> float | None:

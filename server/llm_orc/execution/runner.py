@@ -26,6 +26,7 @@ def prepare_run(
     options: RunOptions | None,
 ) -> EnsembleRun:
     """Check everything that must hold before any model is called, and set up the run."""
+    check_arguments(ensemble, task, profiles=profiles, options=options, on_event=emit)
     if profiles is None:
         from llm_orc.config.workspace import Workspace
 
@@ -42,6 +43,35 @@ def prepare_run(
     if text is None or not text.strip():
         raise InputError(f"ensemble '{ensemble.name}' needs an input and has no default_task")
     return EnsembleRun(ensemble, text, profiles, emit=emit, options=options)
+
+
+def check_arguments(
+    ensemble: object,
+    task: object,
+    *,
+    profiles: object,
+    options: object,
+    on_event: object,
+) -> None:
+    """Refuse arguments of the wrong kind with one line saying what is expected."""
+    if not isinstance(ensemble, Ensemble):
+        raise TypeError(
+            "the ensemble must be an llm_orc.Ensemble (llm_orc.load_ensemble(NAME) loads one), "
+            f"not {type(ensemble).__name__}"
+        )
+    if task is not None and not isinstance(task, str):
+        raise TypeError(
+            "the task must be a string, or None for the ensemble's default_task, "
+            f"not {type(task).__name__}"
+        )
+    if profiles is not None and not isinstance(profiles, Mapping):
+        raise TypeError(
+            f"profiles must be a mapping of names to ModelProfile, not {type(profiles).__name__}"
+        )
+    if options is not None and not isinstance(options, RunOptions):
+        raise TypeError(f"options must be an llm_orc.RunOptions, not {type(options).__name__}")
+    if on_event is not None and not callable(on_event):
+        raise TypeError(f"on_event must be callable, not {type(on_event).__name__}")
 
 
 async def stream(

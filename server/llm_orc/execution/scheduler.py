@@ -1,29 +1,44 @@
 """The ready-queue scheduler: each agent starts the moment its own dependencies have finished.
 
 There are no phase barriers: a slow agent holds back only the agents that need its result.
-Concurrency is capped per ensemble, per provider and per profile; each attempt has its own
-timeout, transient errors are retried with backoff, a failing agent can fall back to another
-profile, and one agent's failure never takes its siblings down.
+Concurrency is capped per run, and per provider and per profile across every run of the process
+(`limits.py`); an agent waiting for a slot is queued, not started, and its timeout starts when it
+holds its slots. Each attempt has its own timeout, transient errors are retried with backoff, a
+failing agent can fall back to another profile, and one agent's failure never takes its
+siblings down.
+
+Every run ends with exactly one `EnsembleFinished`, whose result gives every agent a final
+status, whatever happens on the way: an `on_event` hook that raises is isolated (its first
+failure is logged with its traceback, once per run, and it keeps receiving events); a
+cancellation that arrives while the run is already stopping is honoured after the result is
+announced; an agent that does not stop within `stop_grace_seconds` of being cancelled is
+reported cancelled and left behind; a provider that raises `CancelledError` or its own
+`TimeoutError` fails (or retries) its agent only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import math
 import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from llm_orc.config.ensemble import Agent, Ensemble
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.agent_settings import AgentSettings, SettingsError, resolve_settings
 from llm_orc.execution.events import (
+    AgentCancelled,
     AgentFailed,
     AgentFallback,
     AgentFinished,
+    AgentQueued,
     AgentRetrying,
     AgentSkipped,
     AgentStarted,
@@ -35,6 +50,7 @@ from llm_orc.execution.events import (
 )
 from llm_orc.execution.graph import DependencyGraph, graph_of
 from llm_orc.execution.json_output import JsonOutputError, parse_json_output
+from llm_orc.execution.limits import Slot, holding, shared_limits
 from llm_orc.execution.prompting import DependencyOutcome, build_prompt, build_system_prompt
 from llm_orc.execution.result import (
     AgentResult,
@@ -47,19 +63,63 @@ from llm_orc.execution.retry import backoff_delay
 from llm_orc.providers.base import GenerationRequest, Provider, ProviderError
 from llm_orc.providers.registry import get_provider
 
+logger = logging.getLogger(__name__)
+
 EventSink = Callable[[RunEvent], None]
 ProviderLookup = Callable[[str], Provider]
 
-_FINISHED = (AgentStatus.SUCCEEDED, AgentStatus.FAILED, AgentStatus.SKIPPED, AgentStatus.CANCELLED)
+STOP_GRACE_SECONDS = 5.0
+"""How long a stopping run waits for its cancelled agents before it gives up on them."""
+
+CANCELLED = "the run was cancelled"
+CANCELLED_BEFORE_START = "the run was cancelled before it started"
+
+_STOPPABLE = (AgentStatus.RUNNING, AgentStatus.QUEUED)
 
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    """Per-run overrides of the ensemble's own limits."""
+    """Per-run overrides of the ensemble's own limits; refused at construction when they
+    cannot be honoured."""
 
     max_concurrency: int | None = None
+    """At most this many agents of the run generating at once (None: the ensemble's own)."""
     timeout_seconds: float | None = None
+    """The whole run's timeout (None: the ensemble's own)."""
     run_id: str | None = None
+
+    def __post_init__(self) -> None:
+        check_max_concurrency(self.max_concurrency, "max_concurrency")
+        check_timeout(self.timeout_seconds, "timeout_seconds")
+        if self.run_id is not None and (not isinstance(self.run_id, str) or not self.run_id):
+            raise ValueError(f"run_id must be a non-empty string, not {self.run_id!r}")
+
+
+def check_max_concurrency(value: object, name: str) -> None:
+    """Refuse anything but None or a positive integer, with one line naming NAME."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be a positive integer or None, not {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer or None, not {value!r}")
+
+
+def check_timeout(value: object, name: str) -> None:
+    """Refuse anything but None or a finite positive number of seconds."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a positive number of seconds or None, not {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds or None, not {value!r}")
+
+
+class _Header(TypedDict):
+    run_id: str
+    seq: int
+    at: float
+    time: str
 
 
 class _AttemptFailed(Exception):
@@ -70,8 +130,13 @@ class _AttemptFailed(Exception):
         self.error_type = error_type
 
 
+class _AgentTimedOut(Exception):
+    """The agent's own timeout expired during an attempt."""
+
+
 class EnsembleRun:
-    """One run of an ensemble. `execute()` runs it, publishing events to `emit`."""
+    """One run of an ensemble. `execute()` runs it, publishing events to `emit`; `cancel()`
+    stops it (also before it started)."""
 
     def __init__(
         self,
@@ -83,12 +148,14 @@ class EnsembleRun:
         options: RunOptions | None = None,
         providers: ProviderLookup = get_provider,
         rng: random.Random | None = None,
+        stop_grace_seconds: float = STOP_GRACE_SECONDS,
     ) -> None:
         self.ensemble = ensemble
         self.task = task
         self.profiles = profiles
         self.options = options or RunOptions()
         self.run_id = self.options.run_id or uuid.uuid4().hex
+        self.stop_grace_seconds = stop_grace_seconds
         self._emit = emit
         self._providers = providers
         self._rng = rng or random.Random()
@@ -97,40 +164,116 @@ class EnsembleRun:
         )
         self._agents = {agent.name: agent for agent in ensemble.agents}
         self.results = {agent.name: AgentResult(name=agent.name) for agent in ensemble.agents}
+        """The agents' state while the run goes (the result holds a copy once it ended)."""
         self._order: list[str] = []
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._done: asyncio.Queue[str] = asyncio.Queue()
         self._t0 = 0.0
-        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._seq = 0
+        self._hook_failures = 0
+        self._started = False
+        self._closed = False
+        self._stopping = False
+        self._task: asyncio.Task[object] | None = None
+        self._cancel_reason: str | None = None
+        self._cancelled_task = False
         limit = self.options.max_concurrency or ensemble.max_concurrency
-        self._ensemble_limit = asyncio.Semaphore(limit) if limit else None
+        self._run_slot = Slot(limit, f"a slot of the run ({limit} at a time)") if limit else None
         self.result: RunResult | None = None
         """Set when the run ends, whichever way it ends."""
 
     def _now(self) -> float:
         return time.monotonic() - self._t0
 
+    # -- events -------------------------------------------------------------------------------
+
+    def _header(self) -> _Header:
+        """The next event's common fields: its sequence number and both timestamps."""
+        self._seq += 1
+        return {
+            "run_id": self.run_id,
+            "seq": self._seq,
+            "at": self._now(),
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        }
+
+    def _send(self, event: RunEvent) -> None:
+        """Publish EVENT; the hook's own exceptions never reach the run."""
+        if self._closed:
+            logger.debug("run %s: dropped %s after the run finished", self.run_id, event.type)
+            return
+        try:
+            self._emit(event)
+        except (Exception, asyncio.CancelledError):
+            self._hook_failures += 1
+            if self._hook_failures == 1:
+                logger.warning(
+                    "run %s: the on_event hook raised on event %d (%s); the run goes on, the "
+                    "hook still receives every event, and its later failures are not logged",
+                    self.run_id,
+                    event.seq,
+                    event.type,
+                    exc_info=True,
+                )
+
     # -- the run ------------------------------------------------------------------------------
 
+    def cancel(self, reason: str = CANCELLED) -> None:
+        """Stop the run, keeping what finished: before it started, it ends at once when it
+        starts; while it goes, `execute()` stops its agents and returns the result (status
+        cancelled). Calling it again, or after the run ended, does nothing."""
+        if self._closed or self._cancel_reason is not None:
+            return
+        self._cancel_reason = reason
+        if self._task is not None and not self._stopping and self.result is None:
+            self._cancelled_task = True
+            self._task.cancel()
+
     async def execute(self) -> RunResult:
-        """Run every agent; returns the result (also on timeout). Cancellation keeps what finished:
-        the result is built and announced, then CancelledError propagates."""
+        """Run every agent and return the result, also on timeout or `cancel()`. Cancelling the
+        task that awaits it keeps what finished too: the result is built and announced (and
+        kept in `self.result`), then CancelledError propagates."""
+        if self._started:
+            raise RuntimeError("an EnsembleRun executes once")
+        self._started = True
+        self._task = asyncio.current_task()
         self._t0 = time.monotonic()
         started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        self._emit(EnsembleStarted(self.run_id, 0.0, self.ensemble.name, self._graph.order))
+        self._send(
+            EnsembleStarted(
+                **self._header(),
+                ensemble=self.ensemble.name,
+                agents=self._graph.order,
+                depends_on=dict(self._graph.depends_on),
+            )
+        )
         status: RunStatus | None = None
+        reason: str | None = None
         timeout = self.options.timeout_seconds or self.ensemble.timeout_seconds
         try:
-            async with asyncio.timeout(timeout):
-                await self._schedule()
+            if self._cancel_reason is None:
+                async with asyncio.timeout(timeout):
+                    await self._schedule()
+            else:
+                status, reason = RunStatus.CANCELLED, CANCELLED_BEFORE_START
         except TimeoutError:
-            status = RunStatus.TIMED_OUT
-            await self._stop_all(f"the ensemble timed out after {timeout:g}s")
+            status, reason = RunStatus.TIMED_OUT, f"the ensemble timed out after {timeout:g}s"
         except asyncio.CancelledError:
-            await self._stop_all("the run was cancelled")
-            self._finish(started_at, RunStatus.CANCELLED)
-            raise
-        return self._finish(started_at, status)
+            status, reason = RunStatus.CANCELLED, self._cancel_reason or CANCELLED
+        except Exception as exc:  # an engine bug: the run still ends, and says why
+            logger.exception("run %s: the scheduler failed", self.run_id)
+            status, reason = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+        if reason is not None:
+            stopped_any = await self._stop_all(reason)
+            if status is RunStatus.TIMED_OUT and not stopped_any:
+                status = None  # every agent had ended when the timeout fired
+        result = self._finish(started_at, status)
+        if self._task is not None:
+            if self._cancelled_task:
+                self._task.uncancel()  # our own cancel() is not the caller's cancellation
+            if self._task.cancelling():
+                raise asyncio.CancelledError
+        return result
 
     async def _schedule(self) -> None:
         remaining = {name: len(set(deps)) for name, deps in self._graph.depends_on.items()}
@@ -155,7 +298,7 @@ class EnsembleRun:
             result.status = AgentStatus.SKIPPED
             result.error = reason
             result.error_type = "skipped"
-            self._emit(AgentSkipped(self.run_id, self._now(), name, reason))
+            self._send(AgentSkipped(**self._header(), agent=name, reason=reason))
             self._done.put_nowait(name)
             return
         self._tasks[name] = asyncio.create_task(self._run_agent(agent), name=f"agent:{name}")
@@ -169,24 +312,47 @@ class EnsembleRun:
                 return f"dependency '{dep}' {status.value}"
         return None
 
-    async def _stop_all(self, reason: str) -> None:
+    async def _stop_all(self, reason: str) -> bool:
+        """Cancel every agent still going and wait (at most `stop_grace_seconds`) until they
+        ended; then give every agent a final status. Cancellations that arrive meanwhile are
+        held back (`execute` re-raises them). Returns whether any agent had to be stopped."""
+        self._stopping = True
         running = [task for task in self._tasks.values() if not task.done()]
         for task in running:
             task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
+        pending: set[asyncio.Task[None]] = set(running)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.stop_grace_seconds
+        while pending and (left := deadline - loop.time()) > 0:
+            with contextlib.suppress(asyncio.CancelledError):
+                _, pending = await asyncio.wait(pending, timeout=left)
+        if pending:
+            names = ", ".join(sorted(task.get_name().removeprefix("agent:") for task in pending))
+            logger.warning(
+                "run %s: agents did not stop within %gs of being cancelled (%s); they are "
+                "reported cancelled and left behind",
+                self.run_id,
+                self.stop_grace_seconds,
+                names,
+            )
         now = self._now()
+        stopped_any = False
         for result in self.results.values():
-            if result.status is AgentStatus.RUNNING:
+            if result.status in _STOPPABLE:
+                stopped_any = True
                 result.status = AgentStatus.CANCELLED
                 result.error, result.error_type = reason, "cancelled"
                 result.finished_at = now
-                self._emit(AgentFailed(self.run_id, now, result.name, reason, "cancelled"))
+                self._send(AgentCancelled(**self._header(), agent=result.name, reason=reason))
             elif result.status is AgentStatus.PENDING:
+                stopped_any = True
                 result.status = AgentStatus.SKIPPED
                 result.error, result.error_type = reason, "skipped"
-                self._emit(AgentSkipped(self.run_id, now, result.name, reason))
+                self._send(AgentSkipped(**self._header(), agent=result.name, reason=reason))
+        return stopped_any
 
     def _finish(self, started_at: str, status: RunStatus | None) -> RunResult:
+        self._stopping = True  # from here on, `cancel()` has nothing left to interrupt
         final = self._final_agent()
         if status is None:
             statuses = [r.status for r in self.results.values()]
@@ -201,14 +367,16 @@ class EnsembleRun:
             ensemble=self.ensemble.name,
             input=self.task,
             status=status,
-            agents=[self.results[name] for name in self._graph.order],
+            # copies: an agent left behind (see `_stop_all`) cannot change the result later
+            agents=[replace(self.results[name]) for name in self._graph.order],
             execution_order=list(self._order),
             final_agent=final,
             started_at=started_at,
             duration_seconds=self._now(),
             source=str(self.ensemble.source) if self.ensemble.source else None,
         )
-        self._emit(EnsembleFinished(self.run_id, self._now(), self.result))
+        self._send(EnsembleFinished(**self._header(), result=self.result))
+        self._closed = True
         return self.result
 
     def _final_agent(self) -> str | None:
@@ -226,18 +394,29 @@ class EnsembleRun:
         try:
             await self._run_with_fallback(agent, result)
         except asyncio.CancelledError:
-            raise
+            if self._stopping:
+                raise
+            # Not the run's doing: a provider (or a hook) raised it. The agent fails, the run
+            # goes on.
+            self._fail(
+                result,
+                "cancelled while the run was not (a provider or hook raised CancelledError)",
+                "internal",
+            )
         except _AttemptFailed as failure:
             self._fail(result, str(failure), failure.error_type)
         except Exception as exc:  # error isolation: one agent's bug never stops the others
             self._fail(result, f"{type(exc).__name__}: {exc}", "internal")
-        self._done.put_nowait(agent.name)
+        finally:
+            self._done.put_nowait(agent.name)
 
     def _fail(self, result: AgentResult, message: str, error_type: str) -> None:
         result.status = AgentStatus.FAILED
         result.error, result.error_type = message, error_type
         result.finished_at = self._now()
-        self._emit(AgentFailed(self.run_id, result.finished_at, result.name, message, error_type))
+        self._send(
+            AgentFailed(**self._header(), agent=result.name, error=message, error_type=error_type)
+        )
 
     async def _run_with_fallback(self, agent: Agent, result: AgentResult) -> None:
         profile = self.profiles.get(agent.profile_name)
@@ -256,9 +435,13 @@ class EnsembleRun:
                 raise
             reason = str(failure)
         result.fallback = FallbackRecord(agent.profile_name, fallback.name, reason)
-        self._emit(
+        self._send(
             AgentFallback(
-                self.run_id, self._now(), agent.name, agent.profile_name, fallback.name, reason
+                **self._header(),
+                agent=agent.name,
+                from_profile=agent.profile_name,
+                to_profile=fallback.name,
+                error=reason,
             )
         )
         settings = resolve_settings(agent, fallback, fallback=True)
@@ -279,7 +462,6 @@ class EnsembleRun:
         )
         total_attempts = agent.retries.count + 1
         for attempt in range(1, total_attempts + 1):
-            result.attempts += 1
             request = GenerationRequest(
                 model=settings.model,
                 system_prompt=system_prompt,
@@ -295,19 +477,28 @@ class EnsembleRun:
             )
             try:
                 text, usage = await self._generate(provider, settings, request)
-            except (ProviderError, TimeoutError) as exc:
-                transient = isinstance(exc, TimeoutError) or exc.transient
-                message = (
-                    f"timed out after {settings.timeout_seconds:g}s"
-                    if isinstance(exc, TimeoutError)
-                    else str(exc)
-                )
+            except (ProviderError, TimeoutError, _AgentTimedOut) as exc:
+                if isinstance(exc, _AgentTimedOut):
+                    transient, error_type = True, "timeout"
+                    message = f"timed out after {settings.timeout_seconds:g}s"
+                elif isinstance(exc, TimeoutError):  # the provider's own (its client's) timeout
+                    transient, error_type = True, "timeout"
+                    message = (
+                        f"the provider timed out: {exc}" if str(exc) else "the provider timed out"
+                    )
+                else:
+                    transient, error_type, message = exc.transient, "provider", str(exc)
                 if not transient or attempt == total_attempts:
-                    error_type = "timeout" if isinstance(exc, TimeoutError) else "provider"
                     raise _AttemptFailed(message, error_type) from None
                 delay = backoff_delay(agent.retries, attempt, self._rng)
-                self._emit(
-                    AgentRetrying(self.run_id, self._now(), agent.name, attempt, message, delay)
+                self._send(
+                    AgentRetrying(
+                        **self._header(),
+                        agent=agent.name,
+                        attempt=attempt,
+                        error=message,
+                        delay_seconds=delay,
+                    )
                 )
                 await asyncio.sleep(delay)
                 continue
@@ -321,9 +512,13 @@ class EnsembleRun:
             result.output = text
             result.finished_at = self._now()
             duration = result.duration_seconds or 0.0
-            self._emit(
+            self._send(
                 AgentFinished(
-                    self.run_id, result.finished_at, agent.name, text, result.usage, duration
+                    **self._header(),
+                    agent=agent.name,
+                    output=text,
+                    usage=result.usage,
+                    duration_seconds=duration,
                 )
             )
             return
@@ -331,62 +526,67 @@ class EnsembleRun:
     async def _generate(
         self, provider: Provider, settings: AgentSettings, request: GenerationRequest
     ) -> tuple[str, Usage]:
-        name = request.agent
+        name, attempt = request.agent, request.attempt
+        result = self.results[name]
+        live = True
 
         def on_text(piece: str) -> None:
-            self._emit(AgentTextDelta(self.run_id, self._now(), name, piece))
-
-        slots = self._slots(provider, settings)
-        for index, semaphore in enumerate(slots):
-            try:
-                await semaphore.acquire()
-            except BaseException:
-                for held in slots[:index]:
-                    held.release()
-                raise
-        try:
-            result = self.results[name]
-            result.status = AgentStatus.RUNNING
-            if result.started_at is None:
-                result.started_at = self._now()
-                self._order.append(name)
-            self._emit(
-                AgentStarted(
+            if not live:
+                logger.warning(
+                    "run %s: provider '%s' sent text for agent '%s' after its attempt ended; "
+                    "the text is dropped",
                     self.run_id,
-                    self._now(),
-                    name,
-                    settings.model,
                     settings.provider,
-                    settings.profile,
-                    request.attempt,
+                    name,
                 )
-            )
-            if settings.timeout_seconds is None:
-                generation = await provider.generate(request, on_text)
-            else:
-                async with asyncio.timeout(settings.timeout_seconds):
-                    generation = await provider.generate(request, on_text)
+                return
+            self._send(AgentTextDelta(**self._header(), agent=name, attempt=attempt, text=piece))
+
+        def on_queued(slot: Slot) -> None:
+            result.status = AgentStatus.QUEUED
+            self._send(AgentQueued(**self._header(), agent=name, waiting_for=slot.waiting_for))
+
+        try:
+            async with holding(self._slots(provider, settings), on_queued):
+                result.status = AgentStatus.RUNNING
+                result.attempts += 1
+                if result.started_at is None:
+                    result.started_at = self._now()
+                    self._order.append(name)
+                self._send(
+                    AgentStarted(
+                        **self._header(),
+                        agent=name,
+                        model=settings.model,
+                        provider=settings.provider,
+                        profile=settings.profile,
+                        attempt=attempt,
+                    )
+                )
+                deadline = asyncio.timeout(settings.timeout_seconds)
+                try:
+                    async with deadline:
+                        generation = await provider.generate(request, on_text)
+                except TimeoutError:
+                    if deadline.expired():
+                        raise _AgentTimedOut from None
+                    raise
         finally:
-            for semaphore in slots:
-                semaphore.release()
+            live = False
         cost = settings.cost(generation.input_tokens, generation.output_tokens)
         return generation.text, Usage(generation.input_tokens, generation.output_tokens, cost)
 
-    def _slots(self, provider: Provider, settings: AgentSettings) -> list[asyncio.Semaphore]:
-        """Semaphores to hold while generating: profile, then provider, then ensemble."""
-        slots: list[asyncio.Semaphore] = []
+    def _slots(self, provider: Provider, settings: AgentSettings) -> list[Slot]:
+        """The slots an attempt holds while generating: the run's own first, then the
+        process-wide ones of its profile and its provider."""
+        slots: list[Slot] = []
+        if self._run_slot is not None:
+            slots.append(self._run_slot)
+        shared = shared_limits()
         if settings.profile_max_concurrency:
-            key = f"profile:{settings.profile}"
-            if key not in self._limits:
-                self._limits[key] = asyncio.Semaphore(settings.profile_max_concurrency)
-            slots.append(self._limits[key])
+            slots.append(shared.profile(settings.profile, settings.profile_max_concurrency))
         if provider.default_max_concurrency:
-            key = f"provider:{settings.provider}"
-            if key not in self._limits:
-                self._limits[key] = asyncio.Semaphore(provider.default_max_concurrency)
-            slots.append(self._limits[key])
-        if self._ensemble_limit is not None:
-            slots.append(self._ensemble_limit)
+            slots.append(shared.provider(settings.provider, provider.default_max_concurrency))
         return slots
 
     def _outcome(self, name: str) -> DependencyOutcome:

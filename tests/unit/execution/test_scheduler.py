@@ -13,9 +13,11 @@ import pytest
 from llm_orc.config.ensemble import Ensemble
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.events import (
+    AgentCancelled,
     AgentFailed,
     AgentFallback,
     AgentFinished,
+    AgentQueued,
     AgentRetrying,
     AgentSkipped,
     AgentStarted,
@@ -487,11 +489,15 @@ def test_the_system_prompt_asks_for_json_and_states_the_schema() -> None:
     )
 
 
-async def test_agents_still_queued_for_a_slot_are_skipped_not_cancelled_on_timeout() -> None:
+async def test_agents_still_queued_for_a_slot_are_reported_queued_then_cancelled() -> None:
     profiles = scripted_profiles(hang={"options": {"hang": True}})
     ens = ensemble(agent("first", profile="hang"), agent("queued", profile="hang"))
     result, events = await collect(ens, profiles, timeout_seconds=0.1, max_concurrency=1)
     assert names(events, AgentStarted) == ["first"]
+    assert names(events, AgentQueued) == ["queued"]
+    assert names(events, AgentCancelled) == ["first", "queued"]
     assert result.agent("first").status is AgentStatus.CANCELLED
-    assert result.agent("queued").status is AgentStatus.SKIPPED
+    queued = result.agent("queued")
+    assert queued.status is AgentStatus.CANCELLED
+    assert queued.started_at is None and queued.attempts == 0
     assert result.execution_order == ["first"]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from llm_orc.execution.events import (
+    AgentCancelled,
     AgentFailed,
     AgentFinished,
     AgentSkipped,
@@ -170,7 +171,7 @@ class RunManager:
             if isinstance(event, AgentStarted):
                 record.started.add(event.agent)
                 self._report(record)
-            elif isinstance(event, AgentFinished | AgentFailed | AgentSkipped):
+            elif isinstance(event, AgentFinished | AgentFailed | AgentCancelled | AgentSkipped):
                 record.ended.add(event.agent)
                 self._report(record)
             elif isinstance(event, EnsembleFinished):
