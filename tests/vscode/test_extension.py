@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,23 @@ def test_packages_a_vsix_with_the_bundles_and_the_schema(npm: str) -> None:
     assert manifest["main"] == "./dist/extension.js"
     shipped = json.loads((EXTENSION.parent / "schema" / "ensemble.schema.json").read_text())
     assert schema == shipped, "the .vsix's ensemble schema is not the one in schema/"
+
+
+def test_the_recorded_event_streams_follow_the_contract(npm: str) -> None:
+    """The extension's tests feed hand-written streams: each must be a valid run of the contract."""
+    from llm_orc.schemas import schema_validator
+
+    done = _run(["node", "test/fixtures/dump.mjs"], timeout=60)
+    assert done.returncode == 0, "dumping the recorded streams failed\n" + _output(done)
+    validator = schema_validator("events")
+    for name, events in json.loads(done.stdout).items():
+        for event in events:
+            errors = [error.message for error in validator.iter_errors(event)]
+            assert errors == [], f"{name} seq {event['seq']} ({event['type']}): {errors}"
+        assert events[0]["type"] == "ensemble_started", name
+        assert events[-1]["type"] == "ensemble_finished", name
+        for before, event in pairwise(events):
+            assert event["seq"] > before["seq"], name
+            if event["seq"] != before["seq"] + 1:  # gaps only where deltas were coalesced
+                gap = f"{name}: a gap before seq {event['seq']}"
+                assert event["type"] == "agent_text_delta", gap

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { compile } from 'json-schema-to-typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const SCHEMAS = ['result.schema.json'];
+export const SCHEMAS = ['events.schema.json'];
 export const OUTPUT = join(root, 'src', 'generated', 'schema.ts');
 
 const BANNER = `// Generated from ../schema/{${SCHEMAS.join(',')}} by scripts/generate-types.mjs.

@@ -129,7 +129,7 @@ export class RunModel {
         this.ensemble = event.ensemble;
         for (const name of event.agents) this.ensureAgent(name);
         for (const [name, deps] of Object.entries(event.depends_on)) {
-          this.ensureAgent(name).dependsOn = [...deps];
+          this.ensureAgent(name).dependsOn = [...(deps ?? [])];
         }
         change.structure = change.run = true;
         break;
