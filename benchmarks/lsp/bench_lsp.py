@@ -10,6 +10,9 @@ driven by a pygls client (`client.py`), every figure measured on the client's cl
 - `workspace/executeCommand` `llm-orc.runEnsemble` → the first `llm-orc/runEvent` of type
   `agent_text_delta`, on a scripted profile with no latency, one run at a time: with work-done
   progress declared (the server creates a token first: one more round trip) and without.
+- Coalescing: a run of agents that each stream hundreds of pieces a second (scripted): the
+  `agent_text_delta` notifications each agent gets per second, against the pieces the engine
+  emitted, and runEnsemble → its first text.
 - Responsiveness while runs generate: several runs of an ensemble on a streaming scripted
   profile with latency go on while the didChange → diagnostics latency is measured again.
 - The same while the embedded local model (llama.cpp in the server's worker thread) generates:
@@ -36,7 +39,7 @@ from lsprotocol import types
 from harness import BenchmarkResult, median
 
 from .client import RUN_ENSEMBLE, BenchClient, capabilities
-from .ensembles import ERRORS, edit_line, ensemble, profiles, runnable
+from .ensembles import ERRORS, edit_line, ensemble, parallel, profiles, runnable
 
 NAME = "lsp"
 TITLE = "Language server over stdio (pygls client, real server process)"
@@ -46,6 +49,8 @@ TARGET_DIAGNOSTICS_MS = 50.0
 """didChange → diagnostics p95 at 500 agents."""
 TARGET_CODE_ACTION_MS = 20.0
 TARGET_FIRST_DELTA_MS = 100.0
+TARGET_DELTAS_PER_SECOND = 30.0
+"""Notifications a second per streaming agent: "a few tens", never one per token."""
 BUSY_SIZES = (100, 500)
 """The documents edited while runs generate."""
 
@@ -60,12 +65,15 @@ class Settings:
     busy_agents: int
     busy_latency: float
     busy_chunks: int
+    stream_agents: int
+    stream_seconds: float
+    stream_pieces: int
 
     @classmethod
     def of(cls, quick: bool) -> Settings:
         if quick:
-            return cls(15, 3, 50, 10, 2, 4, 3.0, 30)
-        return cls(50, 5, 200, 30, 4, 8, 6.0, 120)
+            return cls(15, 3, 50, 10, 2, 4, 3.0, 30, 3, 2.0, 400)
+        return cls(50, 5, 200, 30, 4, 8, 6.0, 120, 4, 4.0, 1000)
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -104,13 +112,20 @@ def _project(base: Path, settings: Settings) -> Project:
     root, xdg = base / "project", base / "xdg"
     (root / ".llm-orc" / "ensembles").mkdir(parents=True)
     xdg.mkdir()
-    config = profiles(settings.busy_latency, settings.busy_chunks)
+    config = profiles(
+        settings.busy_latency,
+        settings.busy_chunks,
+        stream_latency=settings.stream_seconds,
+        stream_pieces=settings.stream_pieces,
+    )
     (root / ".llm-orc" / "config.yaml").write_text(config, encoding="utf-8")
     project = Project(root, xdg)
     (project.ensembles / "quick.yaml").write_text(runnable(2, "quick", "fake"), encoding="utf-8")
     busy = runnable(settings.busy_agents, "busy", "slow")
     (project.ensembles / "busy.yaml").write_text(busy, encoding="utf-8")
     (project.ensembles / "local-busy.yaml").write_text(LOCAL_ENSEMBLE, encoding="utf-8")
+    streaming = parallel(settings.stream_agents, "streaming", "tokens")
+    (project.ensembles / "streaming.yaml").write_text(streaming, encoding="utf-8")
     return project
 
 
@@ -210,6 +225,34 @@ async def _first_deltas(client: BenchClient, runs: int) -> list[float]:
     return samples
 
 
+async def _streaming(client: BenchClient, settings: Settings) -> dict[str, Any]:
+    """One run of agents streaming `stream_pieces` pieces each over `stream_seconds`, all at
+    once: what each agent's stream looks like to the client once coalesced."""
+    t0 = time.perf_counter()
+    run_id = await client.run_ensemble({"ensemble": "streaming", "input": "go"})
+    first = await client.arrival(("first_delta", run_id))
+    await client.arrival(("finished", run_id))
+    per_agent: dict[str, dict[str, float]] = {}
+    for (run, agent), arrivals in client.deltas.items():
+        if run != run_id:
+            continue
+        window = arrivals[-1] - arrivals[0]
+        per_agent[agent] = {
+            "notifications": len(arrivals),
+            "seconds": round(window, 3),
+            "per_second": round((len(arrivals) - 1) / window, 1) if window > 0 else 0.0,
+        }
+    rates = [figures["per_second"] for figures in per_agent.values()]
+    return {
+        "first_text_ms": round((first - t0) * 1000, 3),
+        "agents": per_agent,
+        "pieces_per_agent": settings.stream_pieces,
+        "pieces_per_second_per_agent": round(settings.stream_pieces / settings.stream_seconds, 1),
+        "max_per_second": max(rates),
+        "mean_per_second": round(sum(rates) / len(rates), 1),
+    }
+
+
 async def _while_running(
     client: BenchClient, project: Project, settings: Settings, ensemble_name: str, runs: int
 ) -> dict[str, Any]:
@@ -236,7 +279,7 @@ async def _while_running(
     still_running = sum(("finished", run_id) not in client.arrived for run_id in run_ids)
     for run_id in run_ids:
         await client.workspace_execute_command_async(
-            types.ExecuteCommandParams(command="llm-orc.cancelRun", arguments=[{"runId": run_id}])
+            types.ExecuteCommandParams(command="llm-orc.cancelRun", arguments=[{"run_id": run_id}])
         )
     for editing in editors.values():
         editing.close()
@@ -314,6 +357,26 @@ async def _measure(result: BenchmarkResult, settings: Settings, base: Path) -> N
                 TARGET_FIRST_DELTA_MS,
                 note="client declares window.workDoneProgress",
             )
+            streaming = await _streaming(client, settings)
+            note = (
+                f"{settings.stream_agents} agents, each streaming {settings.stream_pieces} pieces "
+                f"({streaming['pieces_per_second_per_agent']}/s) at once"
+            )
+            result.add(
+                "agent_text_delta notifications per second per streaming agent (max)",
+                streaming["max_per_second"],
+                "1/s",
+                target=TARGET_DELTAS_PER_SECOND,
+                note=note,
+            )
+            result.add(
+                "runEnsemble→first text of a streaming run",
+                streaming["first_text_ms"],
+                "ms",
+                target=TARGET_FIRST_DELTA_MS,
+                note=note,
+            )
+            result.details["streaming"] = streaming
             busy = await _while_running(client, project, settings, "busy", settings.busy_runs)
             note = (
                 f"{settings.busy_runs} runs x {settings.busy_agents + 1} agents streaming, "
@@ -416,6 +479,11 @@ def run(quick: bool) -> BenchmarkResult:
             "latency_seconds": settings.busy_latency,
             "chunks": settings.busy_chunks,
             "edited_agents": list(BUSY_SIZES),
+        },
+        "streaming": {
+            "agents": settings.stream_agents,
+            "pieces_per_agent": settings.stream_pieces,
+            "seconds": settings.stream_seconds,
         },
         "percentile": "nearest rank",
     }

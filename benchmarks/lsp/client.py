@@ -71,6 +71,8 @@ class BenchClient(LanguageClient):
         """How many diagnostics each `("diagnostics", uri, version)` publish held."""
         self._waiting: dict[Hashable, asyncio.Future[float]] = {}
         self.run_events = 0
+        self.deltas: dict[tuple[str, str], list[float]] = {}
+        """`(run_id, agent)` → when each of its `agent_text_delta` notifications arrived."""
         self.stderr: deque[str] = deque(maxlen=40)
         self.server_capabilities: types.ServerCapabilities | None = None
         self._register()
@@ -107,7 +109,9 @@ class BenchClient(LanguageClient):
             client.run_events += 1
             kind = member(params, "type")
             if kind == "agent_text_delta":
-                client.mark(("first_delta", member(params, "run_id")))
+                run_id, agent = member(params, "run_id"), member(params, "agent")
+                client.mark(("first_delta", run_id))
+                client.deltas.setdefault((run_id, agent), []).append(time.perf_counter())
             elif kind == "ensemble_finished":
                 client.mark(("finished", member(params, "run_id")))
 
@@ -198,7 +202,7 @@ class BenchClient(LanguageClient):
         answer = await self.workspace_execute_command_async(
             types.ExecuteCommandParams(command=RUN_ENSEMBLE, arguments=[arguments])
         )
-        run_id = member(answer, "runId")
+        run_id = member(answer, "run_id")
         assert isinstance(run_id, str), answer
         return run_id
 

@@ -15,6 +15,13 @@ model_profiles:
       latency_seconds: %(latency)s
       chunks: %(chunks)d
       reply: "%(reply)s"
+  tokens:
+    provider: scripted
+    model: token-model
+    options:
+      latency_seconds: %(stream_latency)s
+      chunks: %(stream_pieces)d
+      reply: "%(stream_reply)s"
 """
 
 ERRORS = 3
@@ -22,10 +29,21 @@ ERRORS = 3
 unknown profile, so the diagnostics published on every edit are non-empty."""
 
 
-def profiles(latency: float, chunks: int) -> str:
-    """`.llm-orc/config.yaml`: `fake` answers at once; `slow` streams CHUNKS pieces over LATENCY."""
+def profiles(
+    latency: float, chunks: int, *, stream_latency: float = 2.0, stream_pieces: int = 400
+) -> str:
+    """`.llm-orc/config.yaml`: `fake` answers at once; `slow` streams CHUNKS pieces over LATENCY;
+    `tokens` streams STREAM_PIECES pieces (a few characters each) over STREAM_LATENCY."""
     reply = "{agent} " + "streams a few more words " * 8
-    return PROFILES % {"latency": latency, "chunks": chunks, "reply": reply.strip()}
+    stream_reply = "{agent} " + "tok " * stream_pieces
+    return PROFILES % {
+        "latency": latency,
+        "chunks": chunks,
+        "reply": reply.strip(),
+        "stream_latency": stream_latency,
+        "stream_pieces": stream_pieces,
+        "stream_reply": stream_reply.strip(),
+    }
 
 
 def ensemble(agents: int, name: str = "generated") -> str:
@@ -54,6 +72,14 @@ def runnable(agents: int, name: str, profile: str) -> str:
         lines += [f"  - name: worker-{i}", f"    model_profile: {profile}"]
     workers = ", ".join(f"worker-{i}" for i in range(agents))
     lines += ["  - name: summary", f"    model_profile: {profile}", f"    depends_on: [{workers}]"]
+    return "\n".join(lines) + "\n"
+
+
+def parallel(agents: int, name: str, profile: str) -> str:
+    """A valid ensemble: AGENTS independent agents on PROFILE (they all stream at once)."""
+    lines = [f"name: {name}", "agents:"]
+    for i in range(agents):
+        lines += [f"  - name: writer-{i}", f"    model_profile: {profile}"]
     return "\n".join(lines) + "\n"
 
 

@@ -54,8 +54,8 @@ def add_ensemble(project: Path, name: str, text: str) -> Path:
 async def start(client: RecordingClient, project: Path, **arguments: Any) -> str:
     arguments.setdefault("uri", uri(project / "notes.md"))
     reply = await execute_command(client, "llm-orc.runEnsemble", arguments)
-    assert set(reply) == {"runId"}
-    run_id: str = reply["runId"]
+    assert set(reply) == {"run_id"}
+    run_id: str = reply["run_id"]
     return run_id
 
 
@@ -106,10 +106,10 @@ async def test_a_run_streams_its_events_in_order_with_progress_and_keeps_its_res
     assert "2/3 agents · c writing" in messages and messages[-1] == "3/3 agents"
     assert isinstance(end, types.WorkDoneProgressEnd) and end.message == "succeeded"
 
-    assert await execute_command(client, "llm-orc.runResult", {"runId": run_id}) == result
+    assert await execute_command(client, "llm-orc.runResult", {"run_id": run_id}) == result
     [listed] = await execute_command(client, "llm-orc.listRuns")
     assert listed == {
-        "runId": run_id,
+        "run_id": run_id,
         "ensemble": "trio",
         "source": result["source"],
         "status": "succeeded",
@@ -124,12 +124,12 @@ async def test_the_command_returns_at_once_and_cancel_run_keeps_finished_agents(
     # The command answered while `stuck` cannot finish: the run goes on in the background.
     await run_event(client, run_id, "agent_started", "stuck")
     await run_event(client, run_id, "agent_finished", "quick")
-    assert await execute_command(client, "llm-orc.runResult", {"runId": run_id}) == {
-        "runId": run_id,
+    assert await execute_command(client, "llm-orc.runResult", {"run_id": run_id}) == {
+        "run_id": run_id,
         "status": "running",
     }
 
-    document = await execute_command(client, "llm-orc.cancelRun", {"runId": run_id})
+    document = await execute_command(client, "llm-orc.cancelRun", {"run_id": run_id})
     assert document["status"] == "cancelled"
     assert agent_status(document) == {
         "quick": "succeeded",
@@ -143,7 +143,7 @@ async def test_the_command_returns_at_once_and_cancel_run_keeps_finished_agents(
     [(_token, reports)] = progress_titled(client, "llm-orc: stuck")
     assert isinstance(reports[-1], types.WorkDoneProgressEnd)
     assert reports[-1].message == "cancelled"
-    assert await execute_command(client, "llm-orc.runResult", {"runId": run_id}) == document
+    assert await execute_command(client, "llm-orc.runResult", {"run_id": run_id}) == document
 
 
 async def test_cancelling_the_progress_cancels_the_run(
@@ -167,7 +167,7 @@ async def test_cancelling_the_progress_cancels_the_run(
     reports = client.progress_reports[token]
     assert isinstance(reports[-1], types.WorkDoneProgressEnd)
     assert reports[-1].message == "cancelled"
-    result = await execute_command(client, "llm-orc.runResult", {"runId": run_id})
+    result = await execute_command(client, "llm-orc.runResult", {"run_id": run_id})
     assert result == final["result"]
 
 
@@ -190,10 +190,10 @@ async def test_diagnostics_and_other_runs_go_on_while_a_run_hangs(
     assert stuck_token != trio_token
 
     statuses = {
-        run["runId"]: run["status"] for run in await execute_command(client, "llm-orc.listRuns")
+        run["run_id"]: run["status"] for run in await execute_command(client, "llm-orc.listRuns")
     }
     assert statuses == {stuck: "running", trio: "succeeded"}
-    await execute_command(client, "llm-orc.cancelRun", {"runId": stuck})
+    await execute_command(client, "llm-orc.cancelRun", {"run_id": stuck})
 
 
 async def test_an_open_ensemble_runs_as_it_is_in_the_editor(
@@ -220,6 +220,55 @@ async def test_a_name_resolves_in_the_workspace_of_the_document(
     final = await run_finished(client, run_id)
     assert final["result"]["input"] == "def f(): pass"
     assert final["result"]["agents"][0]["profile"] == "fake"
+
+
+async def test_run_events_replays_a_run_for_a_late_client(
+    client: RecordingClient, project: Path
+) -> None:
+    add_ensemble(project, "trio", TRIO)
+    run_id = await start(client, project, ensemble="trio")
+    await run_finished(client, run_id)
+    live = events_of(client, run_id)
+
+    replay = await execute_command(client, "llm-orc.runEvents", {"run_id": run_id})
+    assert set(replay) == {"run_id", "events", "finished"}
+    assert replay["run_id"] == run_id and replay["finished"] is True
+    events = replay["events"]
+    seqs = [event["seq"] for event in events]
+    assert seqs[0] == 1 and seqs == sorted(set(seqs))
+    assert events[-1] == live[-1]  # the same ensemble_finished, result and all
+
+    def without_deltas(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [event for event in items if event["type"] != "agent_text_delta"]
+
+    assert without_deltas(events) == without_deltas(live)
+    for name in ("a", "b", "c"):
+        deltas = [e for e in events if e["type"] == "agent_text_delta" and e["agent"] == name]
+        assert "".join(d["text"] for d in deltas) == f"{name} says hi"
+        assert len(deltas) == 2  # the first piece, then the rest merged
+        assert {d["attempt"] for d in deltas} == {1}
+
+    finished_a = next(e for e in live if e["type"] == "agent_finished" and e["agent"] == "a")
+    later = await execute_command(
+        client, "llm-orc.runEvents", {"run_id": run_id, "after_seq": finished_a["seq"]}
+    )
+    assert later["events"] == [e for e in events if e["seq"] > finished_a["seq"]]
+
+
+async def test_run_events_of_a_running_run_say_it_is_not_finished(
+    client: RecordingClient, project: Path
+) -> None:
+    add_ensemble(project, "stuck", STUCK)
+    run_id = await start(client, project, ensemble="stuck", input="Review this.")
+    await run_event(client, run_id, "agent_started", "stuck")
+    replay = await execute_command(client, "llm-orc.runEvents", {"run_id": run_id})
+    assert replay["finished"] is False
+    assert replay["events"][0]["type"] == "ensemble_started"
+    assert all(event["type"] != "ensemble_finished" for event in replay["events"])
+    await execute_command(client, "llm-orc.cancelRun", {"run_id": run_id})
+    replay = await execute_command(client, "llm-orc.runEvents", {"run_id": run_id})
+    assert replay["finished"] is True
+    assert replay["events"][-1]["result"]["status"] == "cancelled"
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -275,7 +324,11 @@ async def test_malformed_arguments_and_unknown_runs_are_errors(
     with pytest.raises(JsonRpcInvalidParams, match="'ensemble' must be"):
         await execute_command(client, "llm-orc.runEnsemble", {"input": "x"})
     with pytest.raises(JsonRpcException, match="no run 'missing'"):
-        await execute_command(client, "llm-orc.runResult", {"runId": "missing"})
+        await execute_command(client, "llm-orc.runResult", {"run_id": "missing"})
+    with pytest.raises(JsonRpcInvalidParams, match=r"expected \{run_id\}"):
+        await execute_command(client, "llm-orc.runResult", {"runId": "missing"})  # one casing
+    with pytest.raises(JsonRpcInvalidParams, match="'after_seq' must be"):
+        await execute_command(client, "llm-orc.runEvents", {"run_id": "x", "after_seq": -1})
     with pytest.raises(JsonRpcException, match="no such ensemble file"):
         await execute_command(
             client, "llm-orc.runEnsemble", {"ensemble": str(project / "gone.yaml"), "input": "x"}
@@ -289,5 +342,5 @@ async def test_an_ensemble_file_relative_to_the_root_folder_runs(
     reply = await execute_command(
         client, "llm-orc.runEnsemble", {"ensemble": ".llm-orc/ensembles/trio.yaml"}
     )
-    final = await run_finished(client, reply["runId"])
+    final = await run_finished(client, reply["run_id"])
     assert final["result"]["status"] == "succeeded"

@@ -1,15 +1,19 @@
-"""The run manager in process: the edge cases an editor cannot trigger on cue."""
+"""The language server's run transport in process, over a real run service: progress, the
+notifications and their coalescing, with an injected clock and timer (nothing waits on time)."""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
 
-from llm_orc.execution.scheduler import EnsembleRun
-from llm_orc.lsp.features.run_manager import RUN_EVENT, RunManager
+from llm_orc.execution.result import RunResult
+from llm_orc.execution.scheduler import EnsembleRun, EventSink
+from llm_orc.execution.service import Run, RunService
+from llm_orc.lsp.features.run_manager import RUN_EVENT, RunTransport
 from support.ensembles import agent, ensemble, scripted_profiles
 
 
@@ -33,15 +37,21 @@ class FakeProgress:
 
 
 class FakeProtocol:
-    def __init__(self) -> None:
+    def __init__(self, progress: FakeProgress) -> None:
+        self.progress = progress
         self.notified: list[tuple[str, dict[str, Any]]] = []
+        self.progress_seen: list[int] = []
+        """How many progress values had been sent at each notification."""
+
         self.changed = asyncio.Event()
 
     def notify(self, method: str, params: dict[str, Any]) -> None:
         self.notified.append((method, params))
+        self.progress_seen.append(len(self.progress.sent))
         self.changed.set()
 
-    async def until(self, check: Any) -> None:
+    async def until(self, check: Callable[[], bool]) -> None:
+        """Until CHECK holds, re-checked on every notification."""
         async with asyncio.timeout(10):
             while not check():
                 self.changed.clear()
@@ -49,130 +59,168 @@ class FakeProtocol:
 
 
 class FakeServer:
-    """Just what RunManager uses of the language server."""
+    """Just what RunTransport uses of the language server."""
 
     client_supports_work_done_progress = True
 
     def __init__(self) -> None:
         self.work_done_progress = FakeProgress()
-        self.protocol = FakeProtocol()
+        self.protocol = FakeProtocol(self.work_done_progress)
         self.shown: list[types.ShowMessageParams] = []
-        self.tasks: list[asyncio.Task[Any]] = []
 
     def start_task(self, work: Any, name: str) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(work, name=name)
-        self.tasks.append(task)
-        return task
+        return asyncio.get_running_loop().create_task(work, name=name)
 
     def window_show_message(self, params: types.ShowMessageParams) -> None:
         self.shown.append(params)
 
-    def events(self, run_id: str) -> list[dict[str, Any]]:
-        return [p for method, p in self.protocol.notified if p["run_id"] == run_id]
+    def events(self) -> list[dict[str, Any]]:
+        return [params for method, params in self.protocol.notified if method == RUN_EVENT]
+
+
+class Frozen:
+    """A clock that never moves and a timer that never fires: only events flush deltas."""
+
+    def __call__(self) -> float:
+        return 0.0
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Frozen:
+        return self
+
+    def cancel(self) -> None:
+        return None
 
 
 PROFILES = scripted_profiles(
-    hang={"options": {"hang": True}}, slow={"options": {"latency_seconds": 30}}
+    hang={"options": {"hang": True}},
+    single={"options": {"hang": True}, "max_concurrency": 1},
+    wordy={"options": {"reply": "one two three four five six seven eight nine ten"}},
 )
 
 
-def prepare(*agents: Any) -> Any:
-    def make(emit: Any) -> EnsembleRun:
-        return EnsembleRun(ensemble(*agents), "the task", PROFILES, emit=emit)
-
-    return make
+def transport(server: FakeServer, service: RunService) -> RunTransport:
+    frozen = Frozen()
+    return RunTransport(server, service, clock=frozen, call_later=frozen.call_later)  # type: ignore[arg-type]
 
 
-async def test_a_cancel_before_the_run_starts_still_ends_it_cancelled_and_announced() -> None:
-    server = FakeServer()
+async def test_events_wait_for_the_progress_to_begin_while_the_run_goes_on() -> None:
+    server, service = FakeServer(), RunService()
     server.work_done_progress.accept.clear()  # the client has not accepted the token yet
-    runs = RunManager(server)  # type: ignore[arg-type]
-    record = runs.start(prepare(agent("a", profile="slow"), agent("b", "a")))
-    await asyncio.sleep(0)
-    runs.cancel(record)
+    forwarding = transport(server, service)
+    run = service.start(ensemble(agent("a"), agent("b", "a")), "the task", profiles=PROFILES)
+    follow = forwarding.follow(run)
+    await service.wait(run.run_id)  # the run did not wait for the client
+    assert server.events() == []
     server.work_done_progress.accept.set()
-    await runs.wait(record)
-
-    # The run starts (its first step launches `a`), then ends cancelled at once.
-    assert record.result is not None and record.status == "cancelled"
-    assert {a.name: a.status.value for a in record.result.agents} == {
-        "a": "cancelled",
-        "b": "skipped",
-    }
-    events = server.events(record.run_id)
-    assert events[0]["type"] == "ensemble_started"
-    assert events[-1]["type"] == "ensemble_finished"
-    assert events[-1]["result"]["status"] == "cancelled"
-    kinds = [type(value).__name__ for _, value in server.work_done_progress.sent]
-    assert kinds[0] == "WorkDoneProgressBegin" and kinds[-1] == "WorkDoneProgressEnd"
-    assert server.work_done_progress.sent[-1][1].message == "cancelled"
+    await follow
+    events = server.events()
+    assert [e["seq"] for e in events] == sorted({e["seq"] for e in events})
+    assert events[0]["type"] == "ensemble_started" and events[-1]["type"] == "ensemble_finished"
+    assert server.protocol.progress_seen[0] == 1  # begun before the first event
+    values = [value for _, value in server.work_done_progress.sent]
+    assert isinstance(values[0], types.WorkDoneProgressBegin)
+    assert isinstance(values[-1], types.WorkDoneProgressEnd) and values[-1].message == "succeeded"
+    assert server.protocol.progress_seen[-1] == len(values)  # ended before the last event
     assert server.work_done_progress.tokens == {}  # forgotten once ended
 
 
 async def test_cancelling_the_progress_token_cancels_the_run() -> None:
-    server = FakeServer()
-    runs = RunManager(server)  # type: ignore[arg-type]
-    record = runs.start(prepare(agent("quick"), agent("stuck", profile="hang")))
-    await server.protocol.until(lambda: "stuck" in record.started)
+    server, service = FakeServer(), RunService()
+    forwarding = transport(server, service)
+    run = service.start(
+        ensemble(agent("quick"), agent("stuck", profile="hang")), "the task", profiles=PROFILES
+    )
+    follow = forwarding.follow(run)
+    await server.protocol.until(
+        lambda: any(e["type"] == "agent_started" and e["agent"] == "stuck" for e in server.events())
+    )
     [future] = server.work_done_progress.tokens.values()
     future.cancel()  # what pygls does on window/workDoneProgress/cancel
-    await runs.wait(record)
-    assert record.result is not None
-    assert {a.name: a.status.value for a in record.result.agents} == {
+    result = await service.wait(run.run_id)
+    await follow
+    assert {a.name: a.status.value for a in result.agents} == {
         "quick": "succeeded",
         "stuck": "cancelled",
     }
-
-
-async def test_only_the_last_finished_runs_are_kept() -> None:
-    server = FakeServer()
-    runs = RunManager(server, keep_finished=2)  # type: ignore[arg-type]
-    stuck = runs.start(prepare(agent("stuck", profile="hang")))
-    finished = []
-    for _ in range(3):
-        record = runs.start(prepare(agent("a")))
-        await runs.wait(record)
-        finished.append(record.run_id)
-    assert [r.run_id for r in runs.records()] == [stuck.run_id, *finished[1:]]
-    assert runs.get(finished[0]) is None
-    runs.cancel(stuck)
-    await runs.wait(stuck)
+    assert server.work_done_progress.sent[-1][1].message == "cancelled"
 
 
 async def test_without_client_progress_the_events_still_flow() -> None:
-    server = FakeServer()
+    server, service = FakeServer(), RunService()
     server.client_supports_work_done_progress = False
-    runs = RunManager(server)  # type: ignore[arg-type]
-    record = runs.start(prepare(agent("a")))
-    await runs.wait(record)
+    run = service.start(ensemble(agent("a")), "the task", profiles=PROFILES)
+    await transport(server, service).follow(run)
     assert server.work_done_progress.sent == []
-    assert server.events(record.run_id)[-1]["type"] == "ensemble_finished"
-    assert all(method == RUN_EVENT for method, _ in server.protocol.notified)
+    assert server.events()[-1]["type"] == "ensemble_finished"
+    assert server.events()[-1]["result"] == run.document()
 
 
-class CrashingRun:
-    """An engine bug: `execute` raises."""
+async def test_deltas_are_coalesced_first_at_once_then_merged_until_the_next_event() -> None:
+    server, service = FakeServer(), RunService()
+    run = service.start(
+        ensemble(agent("w", profile="wordy"), agent("v", "w", profile="wordy")),
+        "the task",
+        profiles=PROFILES,
+    )
+    await transport(server, service).follow(run)
+    events = server.events()
+    all_events = run.events()
+    assert len([e for e in all_events if e.type == "agent_text_delta"]) == 20  # one per word
+    for name in ("w", "v"):
+        mine = [e for e in events if e.get("agent") == name]
+        deltas = [e for e in mine if e["type"] == "agent_text_delta"]
+        assert [d["text"] for d in deltas] == [
+            "one ",
+            "two three four five six seven eight nine ten",
+        ]
+        assert mine[-1]["type"] == "agent_finished"
+        assert "".join(d["text"] for d in deltas) == mine[-1]["output"]
+        last_piece = [e for e in all_events if e.type == "agent_text_delta" and e.agent == name][-1]
+        assert deltas[-1]["seq"] == last_piece.seq and deltas[-1]["time"] == last_piece.time
+    seqs = [e["seq"] for e in events]
+    assert seqs == sorted(set(seqs))
+    non_deltas = [e.seq for e in all_events if e.type != "agent_text_delta"]
+    assert set(non_deltas) <= set(seqs)  # only deltas are ever merged away
 
-    run_id = "crash"
-    ensemble = ensemble(agent("a"))
 
-    def __init__(self, emit: Any) -> None:
-        self.emit = emit
+class Crashing:
+    """An engine bug: `execute` raises once the run is under way."""
 
-    async def execute(self) -> None:
+    def __init__(self, emit: EventSink) -> None:
+        self.inner = EnsembleRun(ensemble(agent("a")), "the task", PROFILES, emit=emit)
+        self.run_id, self.ensemble, self.task = self.inner.run_id, self.inner.ensemble, "t"
+        self.results = self.inner.results
+
+    def cancel(self) -> None:
+        self.inner.cancel()
+
+    async def execute(self) -> RunResult:
         raise RuntimeError("boom")
 
 
 async def test_a_crashed_run_is_reported_and_ends_its_progress() -> None:
-    server = FakeServer()
-    runs = RunManager(server)  # type: ignore[arg-type]
-    record = runs.start(CrashingRun)  # type: ignore[arg-type]
-    await runs.wait(record)
-    assert record.document() == {
-        "runId": "crash",
-        "status": "failed",
-        "error": "RuntimeError: boom",
-    }
+    server, service = FakeServer(), RunService()
+    run: Run = service.launch(Crashing)
+    await transport(server, service).follow(run)
+    assert run.document()["status"] == "failed"
     assert server.work_done_progress.sent[-1][1].message == "failed: RuntimeError: boom"
     [shown] = server.shown
     assert shown.type == types.MessageType.Error and "boom" in shown.message
+    last = server.events()[-1]
+    assert last["type"] == "ensemble_finished" and last["result"]["status"] == "failed"
+
+
+async def test_progress_shows_which_agents_write_and_which_wait_for_a_slot() -> None:
+    server, service = FakeServer(), RunService()
+    run = service.start(
+        ensemble(agent("first", profile="single"), agent("second", profile="single")),
+        "the task",
+        profiles=PROFILES,
+    )
+    follow = transport(server, service).follow(run)
+    await server.protocol.until(lambda: any(e["type"] == "agent_queued" for e in server.events()))
+    messages = [value.message for _, value in server.work_done_progress.sent]
+    assert messages[-1] == "0/2 agents · first writing · second queued"
+    service.cancel(run.run_id)
+    await follow
+    assert server.work_done_progress.sent[-1][1].message == "cancelled"

@@ -24,7 +24,7 @@ agents:
 function runEvents(session, runId) {
   return session.notifications
     .filter((n) => n.method === 'llm-orc/runEvent' && n.params.run_id === runId)
-    .map((n) => ({ ...n.params, arrival: n.seq })); // `seq` stays the engine's own
+    .map((n) => ({ ...n.params, arrival: n.seq })); // `seq` is the run's; `arrival` the session's
 }
 
 async function runToTheEnd(session, args) {
@@ -33,10 +33,10 @@ async function runToTheEnd(session, args) {
     arguments: [args],
   });
   await session.until(
-    () => runEvents(session, started.runId).find((e) => e.type === 'ensemble_finished'),
-    `ensemble_finished of run ${started.runId}`,
+    () => runEvents(session, started.run_id).find((e) => e.type === 'ensemble_finished'),
+    `ensemble_finished of run ${started.run_id}`,
   );
-  return { started, events: runEvents(session, started.runId) };
+  return { started, events: runEvents(session, started.run_id) };
 }
 
 function canRun(capabilities) {
@@ -67,16 +67,17 @@ describe('a run from an editor that shows work-done progress', () => {
 
   it('advertises the run commands', (t) => {
     if (!advertised) return t.skip(NOT_ADVERTISED);
-    for (const command of ['llm-orc.cancelRun', 'llm-orc.runResult', 'llm-orc.listRuns']) {
+    const all = ['llm-orc.cancelRun', 'llm-orc.runResult', 'llm-orc.listRuns', 'llm-orc.runEvents'];
+    for (const command of all) {
       assert.ok(commands.includes(command), `${command} is not advertised`);
     }
   });
 
   it('answers the command at once with the run id', (t) => {
     if (!advertised) return t.skip(NOT_ADVERTISED);
-    assert.equal(typeof run.started.runId, 'string');
-    assert.match(run.started.runId, /^\S+$/);
-    assert.equal(run.events[0].run_id, run.started.runId);
+    assert.deepEqual(Object.keys(run.started), ['run_id']); // one casing: snake_case
+    assert.match(run.started.run_id, /^\S+$/);
+    assert.equal(run.events[0].run_id, run.started.run_id);
   });
 
   it('streams the run as llm-orc/runEvent notifications, in order', (t) => {
@@ -118,12 +119,58 @@ describe('a run from an editor that shows work-done progress', () => {
     }
     const times = events.map((e) => e.at);
     assert.deepEqual(times, [...times].sort((x, y) => x - y), 'event times go backwards');
+    assert.deepEqual(first.depends_on, { a: [], b: ['a'] });
+  });
+
+  it('numbers the events: seq rises, only merged deltas leave gaps; wall-clock times', (t) => {
+    if (!advertised) return t.skip(NOT_ADVERTISED);
+    const seqs = run.events.map((e) => e.seq);
+    assert.equal(seqs[0], 1);
+    for (let i = 1; i < seqs.length; i += 1) {
+      assert.ok(seqs[i] > seqs[i - 1], `seq ${seqs[i]} after ${seqs[i - 1]}`);
+      if (seqs[i] > seqs[i - 1] + 1) assert.equal(run.events[i].type, 'agent_text_delta');
+    }
+    for (const event of run.events) {
+      assert.match(event.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
+      assert.ok(!('runId' in event), 'camelCase key in an event');
+    }
+    for (const delta of run.events.filter((e) => e.type === 'agent_text_delta')) {
+      assert.equal(delta.attempt, 1);
+    }
+  });
+
+  it('replays the run with llm-orc.runEvents, all of it or after a seq', async (t) => {
+    if (!advertised) return t.skip(NOT_ADVERTISED);
+    const runId = run.started.run_id;
+    const strip = (events) => events.map(({ arrival, ...event }) => event);
+    const all = await session.request('workspace/executeCommand', {
+      command: 'llm-orc.runEvents',
+      arguments: [{ run_id: runId }],
+    });
+    assert.equal(all.run_id, runId);
+    assert.equal(all.finished, true);
+    const others = (events) => events.filter((e) => e.type !== 'agent_text_delta');
+    assert.deepEqual(others(all.events), others(strip(run.events)));
+    for (const agent of ['a', 'b']) {
+      const text = all.events
+        .filter((e) => e.type === 'agent_text_delta' && e.agent === agent)
+        .map((d) => d.text)
+        .join('');
+      assert.equal(text, `${agent} says hi`);
+    }
+    const middle = run.events.find((e) => e.type === 'agent_finished' && e.agent === 'a').seq;
+    const rest = await session.request('workspace/executeCommand', {
+      command: 'llm-orc.runEvents',
+      arguments: [{ run_id: runId, after_seq: middle }],
+    });
+    assert.deepEqual(rest.events, all.events.filter((e) => e.seq > middle));
+    assert.equal(rest.events.at(-1).type, 'ensemble_finished');
   });
 
   it('ends with the result document', (t) => {
     if (!advertised) return t.skip(NOT_ADVERTISED);
     const { result } = run.events.at(-1);
-    assert.equal(result.run_id, run.started.runId);
+    assert.equal(result.run_id, run.started.run_id);
     assert.equal(result.ensemble, 'duo');
     assert.equal(result.status, 'succeeded');
     assert.equal(result.input, 'hello');
@@ -172,7 +219,7 @@ describe('a run from an editor that shows work-done progress', () => {
     if (!advertised) return t.skip(NOT_ADVERTISED);
     const document = await session.request('workspace/executeCommand', {
       command: 'llm-orc.runResult',
-      arguments: [{ runId: run.started.runId }],
+      arguments: [{ run_id: run.started.run_id }],
     });
     assert.deepEqual(document, run.events.at(-1).result);
   });
@@ -239,6 +286,51 @@ describe('a run from an editor without work-done progress', () => {
     assert.deepEqual(session.requests.map((r) => r.method), []);
     assert.deepEqual(session.progress, []);
     const { code } = await session.shutdown();
+    assert.equal(code, 0);
+  });
+});
+
+describe('a run still going when the editor shuts the server down', () => {
+  let project;
+  let session;
+  let advertised;
+
+  before(async () => {
+    project = makeProject();
+    project.write(
+      '.llm-orc/ensembles/stuck.yaml',
+      'name: stuck\nagents:\n  - {name: stuck, model_profile: fake, options: {hang: true}}\n',
+    );
+    session = new Session(project);
+    const { capabilities } = await session.initialize(clientCapabilities());
+    advertised = canRun(capabilities);
+  });
+
+  after(async () => {
+    await session?.dispose();
+    project?.remove();
+  });
+
+  it('is cancelled, and its end reaches the client before the shutdown answer', async (t) => {
+    if (!advertised) return t.skip(NOT_ADVERTISED);
+    const { run_id: runId } = await session.request('workspace/executeCommand', {
+      command: RUN_ENSEMBLE,
+      arguments: [{ ensemble: 'stuck', input: 'go' }],
+    });
+    await session.until(
+      () => runEvents(session, runId).find((e) => e.type === 'agent_started'),
+      'the agent generating',
+    );
+    const { code } = await session.shutdown();
+    const events = runEvents(session, runId);
+    assert.deepEqual(
+      events.slice(-2).map((e) => [e.type, e.agent ?? null]),
+      [
+        ['agent_cancelled', 'stuck'],
+        ['ensemble_finished', null],
+      ],
+    );
+    assert.equal(events.at(-1).result.status, 'cancelled');
     assert.equal(code, 0);
   });
 });

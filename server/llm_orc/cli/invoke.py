@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from llm_orc.cli.interrupts import Interrupts
 from llm_orc.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from llm_orc.cli.reporting import print_issues
 from llm_orc.config.ensemble import Ensemble
@@ -40,6 +41,15 @@ def read_input(args: argparse.Namespace) -> str | None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    interrupts = Interrupts()
+    interrupts.install()
+    try:
+        return _invoke(args, interrupts)
+    finally:
+        interrupts.restore()
+
+
+def _invoke(args: argparse.Namespace, interrupts: Interrupts) -> int:
     workspace = Workspace.discover()
     ensemble = workspace.load_ensemble(args.ensemble)
     print_issues(i for i in workspace.profile_catalog.issues if i.is_error)
@@ -55,10 +65,11 @@ def run_command(args: argparse.Namespace) -> int:
         from llm_orc.cli.live_view import LiveView
 
         view = LiveView(ensemble)
-        result = _execute(ensemble, task, workspace, options, view.handle)
+        interrupts.before_exit(view.live.stop)
+        result = _execute(ensemble, task, workspace, options, view.handle, interrupts)
         view.finish(result)
     else:
-        result = _execute(ensemble, task, workspace, options, lambda _: None)
+        result = _execute(ensemble, task, workspace, options, lambda _: None, interrupts)
         if output_format == "json":
             print(json.dumps(result.to_document(), indent=2, ensure_ascii=False))
         else:
@@ -72,17 +83,16 @@ def _execute(
     workspace: Workspace,
     options: RunOptions,
     emit: EventHook,
+    interrupts: Interrupts,
 ) -> RunResult:
     execution = prepare_run(ensemble, task, profiles=workspace.profiles, emit=emit, options=options)
 
     async def main() -> RunResult:
+        interrupts.attach(execution)  # before the run's first step: no signal goes unseen
         try:
-            return await execution.execute()
-        except asyncio.CancelledError:
-            # Ctrl-C: the run stopped its agents and kept what finished.
-            if execution.result is None:
-                raise KeyboardInterrupt from None
-            return execution.result
+            return await execution.execute()  # a signal cancels it: it returns the result
+        finally:
+            interrupts.detach()
 
     return asyncio.run(main())
 

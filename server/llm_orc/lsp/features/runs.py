@@ -1,23 +1,29 @@
 """Run ensembles from the editor: the `llm-orc.*` commands, code actions and code lenses.
 
-Commands (arguments: one object; `runId` may also be given as a plain string):
+Commands (one argument object each; keys and results in snake_case, as `/work/contract.md`
+and the README's command table say):
 
-`llm-orc.runEnsemble` `{ensemble, input?, uri?}` → `{runId}`, at once
+`llm-orc.runEnsemble` `{ensemble, input?, uri?}` → `{run_id}`, at once
     `ensemble` is a name from the library of `uri`'s workspace (else the root folder's), or an
     ensemble file (absolute path, `file:` URI, or `*.yaml` relative to the root folder). An open
     ensemble document runs as it is in the editor, unsaved edits included. Without `input` the
-    ensemble's `default_task` is the input. The run goes on in the background: its events
+    ensemble's `default_task` is the input. The run goes on in the run service: its events
     arrive as `llm-orc/runEvent` notifications and its progress as work-done progress.
-`llm-orc.cancelRun` `{runId}` → the result document once the run has wound down
-`llm-orc.runResult` `{runId}` → the result document, or `{runId, status: "running"}`
-`llm-orc.listRuns` → `[{runId, ensemble, source, status}]`, oldest first
+`llm-orc.cancelRun` `{run_id}` → the result document once the run has wound down
+`llm-orc.runResult` `{run_id}` → the result document, or `{run_id, status: "running"}`
+`llm-orc.listRuns` → `[{run_id, ensemble, source, status}]`, oldest first
+`llm-orc.runEvents` `{run_id, after_seq?}` → `{run_id, events, finished}`: the run's events
+    with `seq > after_seq` (default 0), deltas coalesced — replay for a late or reconnecting
+    client, which then goes on with the notifications (dropping those with `seq` it has seen).
 
-An ensemble that cannot run (unknown, invalid, no input) is a JSON-RPC error whose message is the
-one-line, located reason.
+Bad arguments are JSON-RPC InvalidParams (-32602); an ensemble that cannot run (unknown,
+invalid, no input) or an unknown run is RequestFailed (-32803) with the one-line, located reason.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,14 +42,22 @@ from llm_orc.errors import (
     LlmOrcError,
     display_path,
 )
-from llm_orc.execution.runner import prepare_run
+from llm_orc.execution.delta_coalescer import coalesced
+from llm_orc.execution.events import event_to_dict
+from llm_orc.execution.service import Run, RunService, UnknownRunError
 from llm_orc.lsp.features.run_actions import RUN_ENSEMBLE, run_actions, run_lenses
-from llm_orc.lsp.features.run_manager import KEEP_FINISHED, RunManager, RunRecord
+from llm_orc.lsp.features.run_manager import RunTransport
 from llm_orc.lsp.server import LlmOrcLanguageServer
 
 CANCEL_RUN = "llm-orc.cancelRun"
 RUN_RESULT = "llm-orc.runResult"
 LIST_RUNS = "llm-orc.listRuns"
+RUN_EVENTS = "llm-orc.runEvents"
+
+SHUTDOWN_SECONDS = 5.0
+"""How long a `shutdown` request waits for the runs still going to wind down."""
+
+logger = logging.getLogger(__name__)
 
 _YAML = (".yaml", ".yml")
 
@@ -69,7 +83,8 @@ class RunRequest:
 
 
 def register(server: LlmOrcLanguageServer) -> None:
-    runs = RunManager(server)
+    service = RunService()
+    transport = RunTransport(server, service)
     server.code_action_providers.append(run_actions)
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
@@ -78,38 +93,56 @@ def register(server: LlmOrcLanguageServer) -> None:
 
     @server.command(RUN_ENSEMBLE)
     def run_ensemble(ls: LlmOrcLanguageServer, *arguments: Any) -> dict[str, Any]:
-        record = start_run(ls, runs, RunRequest.parse(arguments))
-        return {"runId": record.run_id}
+        run = start_run(ls, service, RunRequest.parse(arguments))
+        transport.follow(run)
+        return {"run_id": run.run_id}
 
     @server.command(CANCEL_RUN)
     async def cancel_run(ls: LlmOrcLanguageServer, *arguments: Any) -> dict[str, Any]:
-        record = _record(runs, CANCEL_RUN, arguments)
-        runs.cancel(record)
-        await runs.wait(record)
-        return record.document()
+        run = _run(service, CANCEL_RUN, arguments)
+        service.cancel(run.run_id)
+        await service.wait(run.run_id)
+        return run.document()
 
     @server.command(RUN_RESULT)
     def run_result(ls: LlmOrcLanguageServer, *arguments: Any) -> dict[str, Any]:
-        return _record(runs, RUN_RESULT, arguments).document()
+        return _run(service, RUN_RESULT, arguments).document()
 
     @server.command(LIST_RUNS)
     def list_runs(ls: LlmOrcLanguageServer, *arguments: Any) -> list[dict[str, Any]]:
-        return [record.summary() for record in runs.records()]
+        return [run.summary() for run in service.runs()]
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: LlmOrcLanguageServer, *arguments: Any) -> None:
+        """Runs still going are cancelled, and the client gets each one's end before the
+        answer (bounded: a run that will not wind down is logged and left)."""
+        try:
+            async with asyncio.timeout(SHUTDOWN_SECONDS):
+                await service.shutdown()
+                await transport.drain()
+        except TimeoutError:
+            logger.warning("runs still going after %gs at shutdown", SHUTDOWN_SECONDS)
+
+    @server.command(RUN_EVENTS)
+    def run_events(ls: LlmOrcLanguageServer, *arguments: Any) -> dict[str, Any]:
+        after_seq = _one_object(RUN_EVENTS, arguments).get("after_seq", 0)
+        if isinstance(after_seq, bool) or not isinstance(after_seq, int) or after_seq < 0:
+            raise _invalid_params(f"{RUN_EVENTS}: 'after_seq' must be a whole number, 0 or more")
+        run = _run(service, RUN_EVENTS, arguments)
+        finished = run.finished
+        events = coalesced([event_to_dict(event) for event in run.events(after_seq)])
+        return {"run_id": run.run_id, "events": events, "finished": finished}
 
 
-def start_run(ls: LlmOrcLanguageServer, runs: RunManager, request: RunRequest) -> RunRecord:
-    """Load and check the ensemble, then start it in the background (or raise the reason why
-    it cannot run, as a JSON-RPC error)."""
+def start_run(ls: LlmOrcLanguageServer, service: RunService, request: RunRequest) -> Run:
+    """Load and check the ensemble, then start it on the service (or raise the reason why it
+    cannot run, as a JSON-RPC error)."""
     try:
         ensemble, workspace = resolve_ensemble(ls, request)
     except LlmOrcError as exc:
         raise _request_failed(str(exc)) from None
     try:
-        return runs.start(
-            lambda emit: prepare_run(
-                ensemble, request.input, profiles=workspace.profiles, emit=emit, options=None
-            )
-        )
+        return service.start(ensemble, request.input, profiles=workspace.profiles)
     except InputError as exc:
         message = (
             f"{exc}: select the text to run it on and choose "
@@ -177,21 +210,14 @@ def _open_document(ls: LlmOrcLanguageServer, path: Path) -> TextDocument | None:
     return None
 
 
-def _record(runs: RunManager, command: str, arguments: tuple[Any, ...]) -> RunRecord:
-    fields = (
-        {"runId": arguments[0]}
-        if len(arguments) == 1 and isinstance(arguments[0], str)
-        else _one_object(command, arguments)
-    )
-    run_id = fields.get("runId")
+def _run(service: RunService, command: str, arguments: tuple[Any, ...]) -> Run:
+    run_id = _one_object(command, arguments).get("run_id")
     if not isinstance(run_id, str):
-        raise _invalid_params(f"{command}: expected {{runId}}")
-    record = runs.get(run_id)
-    if record is None:
-        raise _request_failed(
-            f"no run '{run_id}' (results are kept for the last {KEEP_FINISHED} runs)"
-        )
-    return record
+        raise _invalid_params(f"{command}: expected {{run_id}}")
+    try:
+        return service.get(run_id)
+    except UnknownRunError as exc:
+        raise _request_failed(str(exc)) from None
 
 
 def _one_object(command: str, arguments: tuple[Any, ...]) -> dict[str, Any]:
