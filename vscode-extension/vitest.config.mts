@@ -13,6 +13,9 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
       },
       {
+        test: { name: 'server', include: ['test/server/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
+      },
+      {
         test: {
           name: 'page',
           include: ['test/page/**/*.test.ts'],

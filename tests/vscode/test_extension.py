@@ -2,7 +2,8 @@
 
 Runs the extension's own scripts: `npm run check` (tsc --noEmit strict, eslint, the generated
 schema types up to date), `npm test` (vitest: the run model and the wiring against a stubbed
-`vscode`, then the webview page in headless Chromium) and `npm run package` (vsce). Without Node,
+`vscode`; the protocol layer against this interpreter's language server; the webview page in
+headless Chromium) and `npm run package` (vsce). Without Node,
 npm or Chromium the tests are skipped, except in CI (`CI=true`), where a missing tool is a
 failure; `vscode-extension/scripts/ci-install.sh` installs what they need.
 """
@@ -14,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from itertools import pairwise
 from pathlib import Path
@@ -47,7 +49,12 @@ def _node_version(node: str) -> tuple[int, int]:
 
 
 def _run(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "LLM_ORC_PYTHON": sys.executable,  # the server the extension's server tests spawn
+        "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
+        "NO_COLOR": "1",
+    }
     return subprocess.run(
         args, cwd=EXTENSION, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
