@@ -3,9 +3,10 @@
 Runs the extension's own scripts: `npm run check` (tsc --noEmit strict, eslint, the generated
 schema types up to date), `npm test` (vitest: the run model and the wiring against a stubbed
 `vscode`; the protocol layer against this interpreter's language server; the webview page in
-headless Chromium) and `npm run package` (vsce). Without Node,
-npm or Chromium the tests are skipped, except in CI (`CI=true`), where a missing tool is a
-failure; `vscode-extension/scripts/ci-install.sh` installs what they need.
+headless Chromium) and `npm run package` (vsce), then `npm run test:e2e`: the .vsix installed
+into a real VS Code (code-server, in vscode-extension/e2e/) driven in Chromium. Without Node,
+npm, Chromium or code-server the tests are skipped, except in CI (`CI=true`), where a missing
+tool is a failure; `vscode-extension/scripts/ci-install.sh` installs what they need.
 """
 
 from __future__ import annotations
@@ -125,3 +126,13 @@ def test_the_recorded_event_streams_follow_the_contract(npm: str) -> None:
             if event["seq"] != before["seq"] + 1:  # gaps only where deltas were coalesced
                 gap = f"{name}: a gap before seq {event['seq']}"
                 assert event["type"] == "agent_text_delta", gap
+
+
+def test_end_to_end_in_a_real_vs_code(npm: str) -> None:
+    if not (EXTENSION / "e2e" / "node_modules" / ".bin" / "code-server").exists():
+        _unavailable("code-server is not installed in vscode-extension/e2e (scripts/ci-install.sh)")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM}: the end-to-end test needs it")
+    done = _run([npm, "run", "test:e2e"], timeout=480)
+    assert done.returncode == 0, "npm run test:e2e failed\n" + _output(done)
+    assert "skipped" not in done.stdout.lower(), "the end-to-end test was skipped\n" + _output(done)
