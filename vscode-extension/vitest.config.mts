@@ -16,6 +16,9 @@ export default defineConfig({
         test: { name: 'server', include: ['test/server/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
       },
       {
+        test: { name: 'bench', include: ['test/bench/**/*.bench.ts'], environment: 'node', testTimeout: 120_000 },
+      },
+      {
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 180_000 },
       },
       {

@@ -60,7 +60,10 @@ export class RunView {
 
   update(change: Change): void {
     if (change.structure) this.rebuild();
+    // Read every scroll position first, then write: one layout per frame, not one per card.
+    const stick = [...change.agents].map((name) => this.cardByAgent.get(name)).filter((card) => card && atBottom(card.text));
     for (const name of change.agents) this.updateAgent(name);
+    for (const card of stick) card!.text.scrollTop = card!.text.scrollHeight;
     if (change.run || change.structure) this.updateRun();
   }
 
@@ -164,7 +167,6 @@ export class RunView {
   /** Appends only the new text of the same attempt; a new attempt or a changed text redraws. */
   private updateText(card: Card, agent: AgentView): void {
     const box = card.text;
-    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 4;
     if (card.attempt === agent.attempt && agent.text.length >= card.length) {
       if (agent.text.length > card.length) card.textNode.appendData(agent.text.slice(card.length));
     } else {
@@ -173,7 +175,6 @@ export class RunView {
     card.attempt = agent.attempt;
     card.length = agent.text.length;
     box.hidden = agent.text === '';
-    if (atBottom) box.scrollTop = box.scrollHeight;
   }
 
   private updateRun(): void {
@@ -216,4 +217,9 @@ export class RunView {
     });
     this.answer.replaceChildren(title, body, h('div', { class: 'actions' }, ...buttons));
   }
+}
+
+/** Whether BOX is scrolled to its end (new text then keeps it there). */
+function atBottom(box: HTMLElement): boolean {
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 4;
 }
