@@ -184,6 +184,13 @@ describe.skipIf(!PYTHON)('the extension against the real language server', () =>
     expect(model.agent('waiter')!.status).toBe('cancelled');
   });
 
+  it('runs an ensemble file by its URI, as "Run This Ensemble" does', async () => {
+    const uri = pathToFileURL(join(root, '.llm-orc', 'ensembles', 'review.yaml')).href;
+    const { run_id } = await execute(client, RUN_ENSEMBLE, { ensemble: uri, uri, input: 'hello' });
+    await until(() => store.get(run_id)?.model.finished ?? false, `run ${run_id} to finish`);
+    expect(store.get(run_id)!.model).toMatchObject({ ensemble: 'review', status: 'succeeded' });
+  });
+
   it('gets the server error for an ensemble that cannot run, as one line', async () => {
     const error = await execute(client, RUN_ENSEMBLE, { ensemble: 'no-such-ensemble' }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
