@@ -139,8 +139,16 @@ export class Ctx implements vscode.Disposable {
     if (choice === SELECT_INTERPRETER) await this.pickInterpreter();
   }
 
-  /** Lets the user choose a Python executable; it becomes `llmOrc.pythonPath` (which restarts). */
+  /**
+   * Lets the user choose another Python: the Python extension's own picker when it chose this
+   * one (its change restarts the server), else a file dialog whose pick becomes
+   * `llmOrc.pythonPath` (which restarts it too).
+   */
   async pickInterpreter(): Promise<void> {
+    if (this.interpreter?.source === "the Python extension's interpreter") {
+      await vscode.commands.executeCommand('python.setInterpreter');
+      return;
+    }
     const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,
       openLabel: 'Use this Python',

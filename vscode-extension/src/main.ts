@@ -2,16 +2,20 @@
 
 import type * as vscode from 'vscode';
 
+import { activateWith } from './activate';
 import { checkInterpreter, pythonApi } from './bootstrap';
 import { createClient } from './client';
 import { COMMANDS, panelActions } from './commands';
 import { Ctx } from './ctx';
-import { activateWith } from './activate';
+
+let current: Ctx | undefined;
 
 export function activate(context: vscode.ExtensionContext): Ctx {
-  return activateWith(context, new Ctx(context, { createClient, pythonApi, checkInterpreter }, panelActions), COMMANDS);
+  current = new Ctx(context, { createClient, pythonApi, checkInterpreter }, panelActions);
+  return activateWith(context, current, COMMANDS);
 }
 
-export function deactivate(): void {
-  // The context is disposed with the extension's subscriptions.
+/** Stops the language server cleanly (VS Code waits for the promise). */
+export function deactivate(): Promise<void> | undefined {
+  return current?.stop();
 }

@@ -214,6 +214,27 @@ describe('an interpreter without llm_orc', () => {
     expect(harness.client().started).toBe(true);
   });
 
+  it("opens the Python extension's interpreter picker when that extension chose the interpreter", async () => {
+    let changed: () => void = () => undefined;
+    stub.extensions.set('ms-python.python', {
+      environments: {
+        getActiveEnvironmentPath: () => ({ path: '/envs/bare/bin/python' }),
+        resolveEnvironment: () => Promise.resolve(undefined),
+        onDidChangeActiveEnvironmentPath: (listener: () => void) => ((changed = listener), new vscode.Disposable(() => undefined)),
+      },
+    });
+    let pickerOpened = 0;
+    stub.commands.set('python.setInterpreter', () => (pickerOpened += 1));
+    stub.answerMessage = (m) => (m.buttons.includes(SELECT_INTERPRETER) && pickerOpened === 0 ? SELECT_INTERPRETER : undefined);
+    const harness = await activate(missing);
+    expect(pickerOpened).toBe(1);
+    expect(stub.settings.has('llmOrc.pythonPath')).toBe(false);
+    expect(harness.checks).toEqual(['/envs/bare/bin/python']);
+    changed(); // the user picked one: the server restarts on it
+    await harness.ctx.start();
+    expect(harness.checks).toHaveLength(2);
+  });
+
   it('says when the interpreter does not exist at all, without an install line', async () => {
     await activate((python) => ({ ok: false, reason: `${python} was not found`, missingPackage: false }));
     const message = stub.messages.find((m) => m.kind === 'error')!;
