@@ -124,7 +124,7 @@ describe.skipIf(why !== null)(`the extension in a real VS Code${why ? ` (skipped
     await input.fill(file);
     await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor();
     await page.keyboard.press('Enter');
-    await page.locator(`.tab[data-resource-name="${file}"]`).waitFor();
+    await page.locator(`.tab[data-resource-name="${file}"]`).first().waitFor();
   }
 
   beforeAll(async () => {
@@ -273,4 +273,17 @@ describe.skipIf(why !== null)(`the extension in a real VS Code${why ? ` (skipped
     expect(await panel().locator('select.run-picker option').count()).toBe(3);
     await shot('4-cancelled');
   }, 120_000);
+
+  it('keeps the panel as it was when it is hidden behind another editor and shown again', async () => {
+    const tab = page.locator('.tab', { hasText: 'LLM Orc Results' });
+    await tab.click();
+    await page.keyboard.press('Control+N'); // a new editor in the panel's group: the webview is hidden
+    await page.locator('.tab', { hasText: 'Untitled-1' }).waitFor();
+    await shot('5-hidden');
+    await expect.poll(() => tab.getAttribute('aria-selected'), { timeout: 10_000 }).toBe('false');
+    await tab.click();
+    await expect.poll(() => panel().locator('.run-status').textContent(), { timeout: 10_000 }).toBe('slow-review · cancelled');
+    expect(await panel().locator('select.run-picker option').count()).toBe(3);
+    await shot('6-shown-again');
+  }, 60_000);
 });
