@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 
 import { findInterpreter, installCommand, pythonApi, type Check, type Interpreter } from './bootstrap';
 import { Config } from './config';
-import { RUN_EVENT, RUN_EVENTS, execute, isRunEvent, serverHas, type LspClient } from './lsp_ext';
+import { CLIENT_STOPPED, RUN_EVENT, RUN_EVENTS, execute, isRunEvent, serverHas, type LspClient } from './lsp_ext';
 import { ResultsPanel, type PanelActions } from './panel';
 import { RunStore } from './runs/run_store';
 import { RunStatusBar } from './status';
@@ -18,6 +18,7 @@ export interface Deps {
 }
 
 export const SELECT_INTERPRETER = 'Select Interpreter…';
+export const SERVER_STOPPED = 'the language server stopped before the run ended';
 export const COPY_INSTALL = 'Copy Install Command';
 
 export class Ctx implements vscode.Disposable {
@@ -71,6 +72,7 @@ export class Ctx implements vscode.Disposable {
     const client = this.client;
     this.client = undefined;
     for (const disposable of this.clientDisposables.splice(0)) disposable.dispose();
+    this.store.abandonRunning(SERVER_STOPPED);
     if (client) {
       try {
         await client.stop();
@@ -113,6 +115,10 @@ export class Ctx implements vscode.Disposable {
     const client = this.deps.createClient(interpreter.path, this.output);
     this.clientDisposables.push(
       client.onNotification(RUN_EVENT, (params) => this.receive(params)),
+      // A server that stops (crashed, or restarted) takes its runs with it: say so, never spin on.
+      client.onDidChangeState(({ newState }) => {
+        if (newState === CLIENT_STOPPED) this.store.abandonRunning(SERVER_STOPPED);
+      }),
     );
     try {
       await client.start();

@@ -6,6 +6,9 @@ import type { RunEvent, RunResult } from './runs/events';
 /** Notification: one event document of a run (text deltas coalesced, so seq may skip). */
 export const RUN_EVENT = 'llm-orc/runEvent';
 
+/** vscode-languageclient's `State.Stopped`. */
+export const CLIENT_STOPPED = 1;
+
 export const RUN_ENSEMBLE = 'llm-orc.runEnsemble';
 export const CANCEL_RUN = 'llm-orc.cancelRun';
 export const RUN_RESULT = 'llm-orc.runResult';
@@ -66,6 +69,8 @@ export interface LspClient {
   dispose(): Promise<void>;
   onNotification(method: string, handler: (params: unknown) => void): { dispose(): void };
   sendRequest<R>(method: string, params: unknown): Promise<R>;
+  /** vscode-languageclient's state changes (CLIENT_STOPPED = stopped). */
+  onDidChangeState(listener: (event: { oldState: number; newState: number }) => void): { dispose(): void };
   readonly initializeResult: { capabilities: { executeCommandProvider?: { commands: string[] } } } | undefined;
 }
 

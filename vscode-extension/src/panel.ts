@@ -25,8 +25,8 @@ export class ResultsPanel implements vscode.Disposable {
     private readonly store: RunStore,
     private readonly actions: PanelActions,
   ) {
-    this.subscription = store.onDidChange((runId, _change, events, replaced) => {
-      this.post({ type: 'events', run_id: runId, events, ...(replaced ? { replace: true } : {}) });
+    this.subscription = store.onDidChange(({ runId, events, replaced, lost }) => {
+      this.post({ type: 'events', run_id: runId, events, ...(replaced ? { replace: true } : {}), ...(lost ? { lost } : {}) });
     });
   }
 
@@ -70,7 +70,7 @@ export class ResultsPanel implements vscode.Disposable {
         this.ready = true;
         this.post({
           type: 'reset',
-          runs: this.store.list().map((run) => ({ run_id: run.model.runId, events: run.events })),
+          runs: this.store.list().map((run) => ({ run_id: run.model.runId, events: run.events, ...(run.lost ? { lost: run.lost } : {}) })),
           selected: this.selected,
         });
         break;

@@ -14,7 +14,8 @@ export type AgentStatus =
   | 'cancelled'
   | 'skipped';
 
-export type RunStatus = 'running' | RunResult['status'];
+/** `lost`: the extension's own verdict when the server stopped before the run's end arrived. */
+export type RunStatus = 'running' | 'lost' | RunResult['status'];
 
 export interface AgentView {
   name: string;
@@ -207,6 +208,22 @@ export class RunModel {
         this.ignore(`an event of unknown type ${JSON.stringify(unknown.type)} was ignored`);
         change.run = true;
       }
+    }
+    return change;
+  }
+
+  /** The server stopped before the run ended: the run is lost; as in the contract, agents that
+   * were running or queued are cancelled and those that never started skipped. */
+  abandon(reason: string): Change {
+    const change = noChange();
+    if (this.finished) return change;
+    this.status = 'lost';
+    change.run = true;
+    for (const agent of this.byName.values()) {
+      if (TERMINAL_AGENT.has(agent.status)) continue;
+      agent.status = agent.status === 'pending' ? 'skipped' : 'cancelled';
+      agent.note = reason;
+      change.agents.add(agent.name);
     }
     return change;
   }

@@ -9,10 +9,21 @@ export interface StoredRun {
   readonly model: RunModel;
   /** The events the model was built from, in order, for a panel that (re)opens. */
   readonly events: RunEvent[];
+  /** Why the run was lost (the server stopped before its end), if it was. */
+  lost?: string;
 }
 
-/** EVENTS are the newly applied ones; REPLACED says they are the whole run, rebuilt from a replay. */
-export type StoreListener = (runId: string, change: Change, events: RunEvent[], replaced: boolean) => void;
+/** What changed in one run: EVENTS newly applied (REPLACED: they are the whole run, rebuilt from
+ * a replay), or LOST: the server stopped before the run's end. */
+export interface StoreUpdate {
+  runId: string;
+  change: Change;
+  events: RunEvent[];
+  replaced: boolean;
+  lost?: string;
+}
+
+export type StoreListener = (update: StoreUpdate) => void;
 
 /** Finished runs beyond this many are forgotten, oldest first; running ones never. */
 export const KEEP_RUNS = 20;
@@ -29,7 +40,7 @@ export class RunStore {
     if (event.seq > run.model.lastSeq) {
       const change = run.model.apply(event);
       run.events.push(event);
-      this.emit(event.run_id, change, [event], false);
+      this.emit({ runId: event.run_id, change, events: [event], replaced: false });
     }
     this.forgetOld();
     return run;
@@ -49,7 +60,7 @@ export class RunStore {
         run.events.push(event);
       }
     }
-    this.emit(runId, { structure: true, run: true, agents: new Set() }, run.events, true);
+    this.emit({ runId, change: { structure: true, run: true, agents: new Set() }, events: run.events, replaced: true });
     return run;
   }
 
@@ -86,8 +97,17 @@ export class RunStore {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  private emit(runId: string, change: Change, events: RunEvent[], replaced: boolean): void {
-    for (const listener of this.listeners) listener(runId, change, events, replaced);
+  /** Marks every running run lost (the server that ran them stopped), saying REASON. */
+  abandonRunning(reason: string): void {
+    for (const run of this.running()) {
+      run.lost = reason;
+      const change = run.model.abandon(reason);
+      this.emit({ runId: run.model.runId, change, events: [], replaced: false, lost: reason });
+    }
+  }
+
+  private emit(update: StoreUpdate): void {
+    for (const listener of this.listeners) listener(update);
   }
 
   private forgetOld(): void {

@@ -29,6 +29,7 @@ export const STATUS_LABEL: Record<AgentStatus | RunStatus, string> = {
   skipped: 'skipped',
   partial: 'partial',
   timed_out: 'timed out',
+  lost: 'lost: the server stopped',
 };
 
 /** The card's line about where the agent runs: model, provider/profile, the attempt after the first. */

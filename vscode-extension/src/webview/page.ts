@@ -21,7 +21,7 @@ const app = document.getElementById('app')!;
 const models = new Map<string, RunModel>();
 const views = new Map<string, RunView>();
 let selected: string | null = vscode.getState()?.selected ?? null;
-let queue: { runId: string; events: RunEvent[]; replace: boolean }[] = [];
+let queue: { runId: string; events: RunEvent[]; replace: boolean; lost?: string }[] = [];
 let frame: number | null = null;
 let shown: RunView | null = null;
 
@@ -57,7 +57,7 @@ function render(): void {
   frame = null;
   const changes = new Map<string, Change>();
   let listChanged = false;
-  for (const { runId, events, replace } of queue) {
+  for (const { runId, events, replace, lost } of queue) {
     if (replace || !models.has(runId)) {
       listChanged ||= !models.has(runId);
       models.set(runId, new RunModel(runId));
@@ -67,6 +67,7 @@ function render(): void {
     const model = models.get(runId)!;
     const change = changes.get(runId) ?? noChange();
     for (const event of events) mergeChange(change, model.apply(event));
+    if (lost) mergeChange(change, model.abandon(lost));
     changes.set(runId, change);
     if (change.run) listChanged = true;
   }
@@ -102,11 +103,11 @@ window.addEventListener('message', (event: MessageEvent<ToPage>) => {
       models.clear();
       views.clear();
       shown = null;
-      queue = message.runs.map((run) => ({ runId: run.run_id, events: run.events, replace: true }));
+      queue = message.runs.map((run) => ({ runId: run.run_id, events: run.events, replace: true, lost: run.lost }));
       if (message.selected) selected = message.selected;
       break;
     case 'events':
-      queue.push({ runId: message.run_id, events: message.events, replace: message.replace ?? false });
+      queue.push({ runId: message.run_id, events: message.events, replace: message.replace ?? false, lost: message.lost });
       break;
     case 'select':
       selected = message.run_id;

@@ -173,6 +173,19 @@ describe.skipIf(missing !== null)(`the results panel page${missing ? ` (skipped:
     });
   });
 
+  it('shows a run lost with its server: the reason on the unfinished agents, no cancel button', async () => {
+    await withPage(LIGHT, async (panel) => {
+      const reason = 'the language server stopped before the run ended';
+      await panel.send({ type: 'reset', runs: [{ run_id: 'lost', events: codeReviewRun('lost').slice(0, 9), lost: reason }], selected: null });
+      expect(await panel.page.locator('.run-status').textContent()).toBe('code-review · lost: the server stopped');
+      expect(await panel.cardStatus('bugs')).toBe('succeeded');
+      expect(await panel.cardStatus('readability')).toBe('cancelled');
+      expect(await panel.cardStatus('summary')).toBe('skipped');
+      expect(await panel.card('summary').locator('.note').textContent()).toBe(reason);
+      expect(await panel.page.locator('button.cancel').isVisible()).toBe(false);
+    });
+  });
+
   it('asks the extension to cancel a running run', async () => {
     await withPage(LIGHT, async (panel) => {
       await panel.send({ type: 'reset', runs: [{ run_id: 'live', events: codeReviewRun('live').slice(0, 5) }], selected: null });

@@ -68,6 +68,9 @@ class JsonRpcClient implements LspClient {
   onNotification(method: string, handler: (params: unknown) => void) {
     return this.connection.onNotification(method, handler);
   }
+  onDidChangeState() {
+    return { dispose: () => undefined };
+  }
   sendRequest<R>(method: string, params: unknown): Promise<R> {
     return this.connection.sendRequest<R>(method, params);
   }

@@ -56,6 +56,15 @@ class FakeClient implements LspClient {
   notify(method: string, params: unknown): void {
     this.handlers.get(method)?.(params);
   }
+  private stateListeners = new Set<(event: { oldState: number; newState: number }) => void>();
+  onDidChangeState(listener: (event: { oldState: number; newState: number }) => void) {
+    this.stateListeners.add(listener);
+    return { dispose: () => this.stateListeners.delete(listener) };
+  }
+  /** The server process died: vscode-languageclient reports the client stopped. */
+  die(): void {
+    for (const listener of this.stateListeners) listener({ oldState: 2, newState: 1 });
+  }
   commandsSent(command: string): unknown[] {
     return this.requests
       .filter((r) => r.method === 'workspace/executeCommand' && (r.params as { command: string }).command === command)
@@ -415,6 +424,25 @@ describe('runs, the status bar and the panel', () => {
     await Promise.resolve();
     const stored = harness.ctx.store.get('late')!;
     expect(stored.events.map((e) => e.seq)).toEqual(events.slice(0, 7).map((e) => e.seq));
+  });
+
+  it('marks the runs of a server that died lost, so nothing spins forever', async () => {
+    const harness = await activate();
+    const events = codeReviewRun('run-1');
+    notifyAll(harness.client(), events.slice(0, 5));
+    const panel = stub.panels[0]!;
+    panel.fromPage({ type: 'ready' });
+    harness.client().die();
+    expect(stub.statusItems[0]!.visible).toBe(false);
+    expect(harness.ctx.store.get('run-1')!.model.status).toBe('lost');
+    expect(panel.posted.at(-1)).toEqual({
+      type: 'events',
+      run_id: 'run-1',
+      events: [],
+      lost: 'the language server stopped before the run ended',
+    });
+    panel.fromPage({ type: 'ready' }); // a page that (re)loads hears it too
+    expect(panel.posted.at(-1)).toMatchObject({ type: 'reset', runs: [{ run_id: 'run-1', lost: 'the language server stopped before the run ended' }] });
   });
 
   it('"Cancel Run" cancels the only running run', async () => {

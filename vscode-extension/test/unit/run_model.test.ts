@@ -144,6 +144,18 @@ describe('a run built from its events', () => {
     expect(model.agents.map((a) => a.name)).toEqual(['bugs', 'security']);
   });
 
+  it('is lost when the server stops first: unfinished agents cancelled or skipped, with the reason', () => {
+    const events = codeReviewRun();
+    const model = build(events.slice(0, events.findIndex((e) => e.type === 'agent_finished') + 1));
+    const change = model.abandon('the server stopped');
+    expect(model.status).toBe('lost');
+    expect(model.finished).toBe(true);
+    expect(model.agents.map((a) => a.status)).toEqual(['succeeded', 'cancelled', 'cancelled', 'skipped']);
+    expect(model.agent('summary')!.note).toBe('the server stopped');
+    expect(change.agents).toEqual(new Set(['security', 'readability', 'summary']));
+    expect(build(codeReviewRun()).abandon('late')).toEqual(noChange());
+  });
+
   it('reports an event of an unknown type instead of dropping it silently', () => {
     const model = new RunModel('r');
     model.apply({ type: 'agent_dreaming', run_id: 'r', seq: 1, at: 0, time: '' } as unknown as RunEvent);

@@ -24,7 +24,7 @@ describe('the runs of this window', () => {
   it('drops a repeated event and does not announce it', () => {
     const store = new RunStore();
     const seen: number[] = [];
-    store.onDidChange((_id, _change, events) => seen.push(...events.map((e) => e.seq)));
+    store.onDidChange(({ events }) => seen.push(...events.map((e) => e.seq)));
     const [first] = codeReviewRun('a');
     store.receive(first!);
     store.receive(first!);
@@ -50,6 +50,19 @@ describe('the runs of this window', () => {
     for (const event of failedRun('f1')) store.receive(event);
     for (const event of failedRun('f2')) store.receive(event);
     expect(store.list().map((r) => r.model.runId)).toEqual(['live', 'f2']);
+  });
+
+  it('marks only the running runs lost when their server stops, and says so', () => {
+    const store = new RunStore();
+    for (const event of failedRun('done')) store.receive(event);
+    for (const event of runningRun('live')) store.receive(event);
+    const updates: { runId: string; lost?: string }[] = [];
+    store.onDidChange(({ runId, lost }) => updates.push({ runId, lost }));
+    store.abandonRunning('gone');
+    expect(updates).toEqual([{ runId: 'live', lost: 'gone' }]);
+    expect(store.get('live')).toMatchObject({ lost: 'gone' });
+    expect(store.get('done')!.lost).toBeUndefined();
+    expect(store.running()).toEqual([]);
   });
 
   it('stops calling a listener once it is disposed', () => {
