@@ -73,6 +73,14 @@ agents:
 `;
 const APP = 'def add(a, b):\n    return a - b\n';
 
+/** PYTHONPATH with the repository's test plugins (the scripted provider), when they are there. */
+function withTestPlugins(): { PYTHONPATH?: string } {
+  const plugins = join(ROOT, '..', 'tests', 'plugins');
+  if (!existsSync(plugins)) return {};
+  const rest = (process.env.PYTHONPATH ?? '').split(':').filter((p) => p && p !== plugins);
+  return { PYTHONPATH: [plugins, ...rest].join(':') };
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -153,6 +161,7 @@ describe.skipIf(why !== null)(`the extension in a real VS Code${why ? ` (skipped
     );
     const env = {
       ...process.env,
+      ...withTestPlugins(),
       XDG_CONFIG_HOME: join(base, 'xdg-config'),
       XDG_DATA_HOME: join(base, 'xdg-data'),
       XDG_CACHE_HOME: join(base, 'xdg-cache'),

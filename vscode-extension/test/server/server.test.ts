@@ -20,6 +20,14 @@ const VENV = fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url)
 const PYTHON = process.env.LLM_ORC_PYTHON ?? (existsSync(VENV) ? VENV : undefined);
 if (!PYTHON && IN_CI) throw new Error('LLM_ORC_PYTHON is not set (CI=true: the server tests must run in CI)');
 
+/** PYTHONPATH with the repository's test plugins (the scripted provider), when they are there. */
+function withTestPlugins(): { PYTHONPATH?: string } {
+  const plugins = fileURLToPath(new URL('../../../tests/plugins', import.meta.url));
+  if (!existsSync(plugins)) return {};
+  const rest = (process.env.PYTHONPATH ?? '').split(':').filter((p) => p && p !== plugins);
+  return { PYTHONPATH: [plugins, ...rest].join(':') };
+}
+
 const PROFILES = `\
 model_profiles:
   fake:
@@ -114,7 +122,7 @@ describe.skipIf(!PYTHON)('the extension against the real language server', () =>
     writeFileSync(join(root, '.llm-orc', 'ensembles', 'stuck.yaml'), STUCK);
     server = spawn(PYTHON!, ['-m', 'llm_orc.lsp'], {
       cwd: root,
-      env: { ...process.env, XDG_CONFIG_HOME: join(base, 'xdg') },
+      env: { ...process.env, ...withTestPlugins(), XDG_CONFIG_HOME: join(base, 'xdg') },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     server.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
