@@ -4,6 +4,10 @@ one primitive they all time: a run of an ensemble.
 Every benchmark module exposes `NAME`, `TITLE` and `run(quick: bool) -> BenchmarkResult`;
 `run.py` collects the results and writes them out. Nothing here asserts: a missed target is
 recorded, never raised.
+
+Importing this module makes the test-only `scripted` provider available (tests/plugins, on
+`sys.path` and `PYTHONPATH` for the processes the benchmarks start): the benchmarks use it, and
+no install of llm-orc contains it.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import statistics
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -22,6 +28,12 @@ if TYPE_CHECKING:
     from llm_orc.execution.scheduler import RunOptions
 
 Comparison = Literal["<=", ">="]
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from support.plugins import use_test_plugins  # noqa: E402  (needs the line above)
+
+use_test_plugins()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 import jsonschema
 import pytest
 
 from llm_orc.schemas import load_schema
+from support.plugins import without_test_plugins
 
 CONFIG = """\
 model_profiles:
@@ -253,36 +257,71 @@ def test_init_creates_examples_and_never_overwrites_without_force(tmp_path: Path
     assert validated.returncode == 0, validated.stdout
 
 
-def _read_line_from_fifo(fifo: Path, timeout: float) -> str:
-    """One line from FIFO; if no writer comes within TIMEOUT, unblock the reader and fail."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
+def test_invoke_jsonl_streams_every_event_then_the_result(project: Path) -> None:
+    done = llm_orc(project, "invoke", "pipeline", "hello", "-o", "jsonl")
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert events[0]["type"] == "ensemble_started"
+    assert events[-1]["type"] == "ensemble_finished"
+    assert [e["type"] for e in events].count("ensemble_finished") == 1
+    result = events[-1]["result"]
+    jsonschema.Draft202012Validator(load_schema("result")).validate(result)
+    assert result["final_answer"]["agent"] == "writer"
+    for name in ("reader", "other", "writer"):
+        mine = [e for e in events if e.get("agent") == name]
+        assert [mine[0]["type"], mine[-1]["type"]] == ["agent_started", "agent_finished"]
+        streamed = "".join(e["text"] for e in mine if e["type"] == "agent_text_delta")
+        assert streamed == mine[-1]["output"]
+    assert {e["run_id"] for e in events} == {result["run_id"]}
 
-        def read() -> str:
-            with fifo.open(encoding="utf-8") as reader:
-                return reader.readline()
 
-        future = pool.submit(read)
-        try:
-            return future.result(timeout=timeout)
-        except FuturesTimeout:
-            with fifo.open("w", encoding="utf-8"):
-                pass  # an empty writer lets the blocked open return
-            raise AssertionError("the run never started its hanging agent") from None
+class _Lines:
+    """The lines a process writes, read on a thread so a test can wait for one with a deadline."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def until(self, check: Callable[[dict[str, Any]], bool], timeout: float) -> dict[str, Any]:
+        """The first event document CHECK accepts; fails if none comes within TIMEOUT."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError("no such event came in time") from None
+            if line is None:
+                raise AssertionError("the process ended before the event came")
+            event: dict[str, Any] = json.loads(line)
+            if check(event):
+                return event
+
+    def rest(self, timeout: float) -> list[dict[str, Any]]:
+        """Every event document until the stream ends."""
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the process kept its output open"
+        events = []
+        while (line := self.lines.get_nowait()) is not None:
+            events.append(json.loads(line))
+        return events
 
 
-def test_ctrl_c_cancels_cleanly_and_keeps_what_finished(project: Path, tmp_path: Path) -> None:
-    fifo = tmp_path / "started"
-    os.mkfifo(fifo)
+def test_ctrl_c_cancels_cleanly_and_keeps_what_finished(project: Path) -> None:
     (project / "interrupt.yaml").write_text(
         "name: interrupt\nagents:\n"
         "  - name: quick\n    model_profile: fake\n"
         "  - name: stuck\n    model_profile: stuck\n    depends_on: [quick]\n"
-        f"    options: {{hang: true, announce_to: '{fifo}'}}\n"
         "  - name: never\n    model_profile: fake\n    depends_on: [stuck]\n",
         encoding="utf-8",
     )
     process = subprocess.Popen(
-        [*_command(), "invoke", "interrupt.yaml", "go", "-o", "json"],
+        [*_command(), "invoke", "interrupt.yaml", "go", "-o", "jsonl"],
         cwd=project,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -290,14 +329,21 @@ def test_ctrl_c_cancels_cleanly_and_keeps_what_finished(project: Path, tmp_path:
         text=True,
     )
     try:
-        assert _read_line_from_fifo(fifo, timeout=30) == "stuck\n"  # `stuck` is generating
+        assert process.stdout is not None and process.stderr is not None
+        lines = _Lines(process.stdout)
+        lines.until(  # `stuck` is generating (and hangs)
+            lambda e: e["type"] == "agent_started" and e["agent"] == "stuck", timeout=30
+        )
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=30)
+        events = lines.rest(timeout=30)
+        process.wait(timeout=30)
+        stderr = process.stderr.read()
     finally:
         process.kill()
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
-    document = json.loads(stdout)
+    assert events[-1]["type"] == "ensemble_finished"
+    document = events[-1]["result"]
     assert document["status"] == "cancelled"
     statuses = {agent["name"]: agent["status"] for agent in document["agents"]}
     assert statuses == {"quick": "succeeded", "stuck": "cancelled", "never": "skipped"}
@@ -322,27 +368,22 @@ class ShoutingProvider:
 def test_a_provider_installed_as_an_entry_point_plugin_is_used(
     project: Path, tmp_path: Path
 ) -> None:
-    site = tmp_path / "site"
-    dist = site / "shouting_provider-1.0.dist-info"
-    dist.mkdir(parents=True)
-    (site / "shouting_provider.py").write_text(PLUGIN, encoding="utf-8")
-    (dist / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: shouting-provider\nVersion: 1.0\n", encoding="utf-8"
-    )
-    (dist / "entry_points.txt").write_text(
-        "[llm_orc.providers]\nshouting = shouting_provider:ShoutingProvider\n", encoding="utf-8"
+    site = _plugin_site(
+        tmp_path,
+        "shouting_provider",
+        PLUGIN,
+        "[llm_orc.providers]\nshouting = shouting_provider:ShoutingProvider\n",
     )
     (project / "loud.yaml").write_text(
         "name: loud\nagents:\n  - name: a\n    model: any\n    provider: shouting\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "PYTHONPATH": str(site)}
     done = subprocess.run(
         [*_command(), "invoke", "loud.yaml", "quiet words", "-o", "text"],
         cwd=project,
         capture_output=True,
         text=True,
-        env=env,
+        env=_with_site(site),
         timeout=60,
         stdin=subprocess.DEVNULL,
     )
@@ -351,3 +392,163 @@ def test_a_provider_installed_as_an_entry_point_plugin_is_used(
     without = llm_orc(project, "validate", "loud.yaml")
     assert without.returncode == 1
     assert "error[unknown-provider]" in without.stdout
+
+
+def test_a_plain_install_has_no_scripted_provider(project: Path) -> None:
+    """The test double is the suite's own plugin: without tests/plugins on the path, an ensemble
+    naming it gets a located error and nothing runs."""
+    (project / "double.yaml").write_text(
+        "name: double\nagents:\n  - name: a\n    model: m\n    provider: scripted\n",
+        encoding="utf-8",
+    )
+    plain = without_test_plugins(dict(os.environ))
+    names = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from llm_orc.providers.registry import provider_names as p; print(p())",
+        ],
+        capture_output=True,
+        text=True,
+        env=plain,
+        timeout=60,
+        check=True,
+    )
+    assert names.stdout == "['local']\n"
+    for args in (("validate", "double.yaml"), ("invoke", "double.yaml", "go", "-o", "json")):
+        done = subprocess.run(
+            [*_command(), *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            env=plain,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 1
+        report = done.stdout + done.stderr
+        assert (
+            "double.yaml:5:15: error[unknown-provider]: provider 'scripted' is not available "
+            "here (available: local)"
+        ) in report
+        assert "Traceback" not in report
+    with_plugins = llm_orc(project, "invoke", "double.yaml", "go", "-o", "text")
+    assert with_plugins.returncode == 0, with_plugins.stderr
+    assert with_plugins.stdout == "a: ok\n"
+
+
+def test_invoke_markdown_is_a_report(project: Path) -> None:
+    done = llm_orc(project, "invoke", "pipeline", "hello", "-o", "markdown")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# pipeline: succeeded\n")
+    assert "## Final answer (writer)\n\nhello\n" in done.stdout
+    headings = [line for line in done.stdout.splitlines() if line.startswith("### ")]
+    assert headings == ["### reader: succeeded", "### other: succeeded", "### writer: succeeded"]
+    assert "| scripted/fake-model (profile fake) |" in done.stdout
+
+
+def test_invoke_template_renders_the_result_document(project: Path) -> None:
+    (project / "brief.j2").write_text(
+        "{{ ensemble }} {{ status }}\n{% for a in agents %}{{ a.name }}: {{ a.output }}\n"
+        "{% endfor %}",
+        encoding="utf-8",
+    )
+    done = llm_orc(project, "invoke", "pipeline", "hi", "--template", "brief.j2")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:3] == ["pipeline succeeded", "reader: reader read: hi", "other: other read: hi"]
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("fine\n{% for a in agents %}\n", "llm-orc: error: bad.j2:2: template error: Unexpected"),
+        ("{{ agents[0].nme }}\n", "llm-orc: error: bad.j2:1: template error: 'dict object' has"),
+    ],
+)
+def test_a_template_error_is_one_located_line_and_exit_1(
+    project: Path, template: str, message: str
+) -> None:
+    (project / "bad.j2").write_text(template, encoding="utf-8")
+    done = llm_orc(project, "invoke", "pipeline", "hi", "-o", "template", "--template", "bad.j2")
+    assert done.returncode == 1
+    assert done.stderr.startswith(message)
+    assert len(done.stderr.splitlines()) == 1
+    assert done.stdout == ""
+
+
+def test_an_unknown_output_format_suggests_the_near_one(project: Path) -> None:
+    done = llm_orc(project, "invoke", "pipeline", "hi", "-o", "jsn")
+    assert done.returncode == 2
+    assert "unknown output format 'jsn'; did you mean 'json'? (available: json, jsonl," in (
+        done.stderr
+    )
+    assert "Traceback" not in done.stderr
+
+
+FORMATTER_PLUGIN = """
+class CountingFormatter:
+    def __init__(self, context):
+        self.out = context.out
+        self.seen = []
+
+    def handle(self, event):
+        self.seen.append(event.type)
+        if event.type == "agent_finished":
+            self.out.write(f"live: {event.agent} finished\\n")
+            self.out.flush()
+
+    def finish(self, result):
+        self.out.write(f"{result.status.value} after {len(self.seen)} events, ")
+        self.out.write(f"first {self.seen[0]}, last {self.seen[-1]}\\n")
+"""
+
+
+def test_a_formatter_installed_as_an_entry_point_plugin_is_used(
+    project: Path, tmp_path: Path
+) -> None:
+    site = _plugin_site(
+        tmp_path,
+        "counting_formatter",
+        FORMATTER_PLUGIN,
+        "[llm_orc.formatters]\ncounting = counting_formatter:CountingFormatter\n",
+    )
+    done = subprocess.run(
+        [*_command(), "invoke", "pipeline", "hi", "-o", "counting"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=_with_site(site),
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert sorted(lines[:2]) == ["live: other finished", "live: reader finished"]
+    assert lines[2] == "live: writer finished"
+    assert lines[3].startswith("succeeded after ")
+    assert lines[3].endswith("events, first ensemble_started, last ensemble_finished")
+    unknown = llm_orc(project, "invoke", "pipeline", "hi", "-o", "counting")
+    assert unknown.returncode == 2
+    assert "unknown output format 'counting'" in unknown.stderr
+
+
+def _plugin_site(tmp_path: Path, module: str, source: str, entry_points: str) -> Path:
+    """A folder holding MODULE and its dist-info with ENTRY_POINTS: an installed package once
+    the folder is on PYTHONPATH."""
+    site = tmp_path / f"site-{module}"
+    dist = site / f"{module}-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (site / f"{module}.py").write_text(source, encoding="utf-8")
+    (dist / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 1.0\n",
+        encoding="utf-8",
+    )
+    (dist / "entry_points.txt").write_text(entry_points, encoding="utf-8")
+    return site
+
+
+def _with_site(site: Path) -> dict[str, str]:
+    """This process's environment with SITE added first to PYTHONPATH."""
+    paths = [str(site), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}

@@ -1,19 +1,21 @@
 """Ctrl-C and SIGTERM end `llm-orc invoke`, whatever the process inherited and whenever they
-arrive. Every wait here is on something the process did (a FIFO it opened or wrote), never on
-time; the timeouts only turn a hang into a failure."""
+arrive. Every wait here is on something the process did (an event it wrote on `-o jsonl`, a FIFO
+it opened), never on time; the timeouts only turn a hang into a failure."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from support.event_lines import EventLines
+from support.local_model import MISSING
 
 HANG_SECONDS = 30
 
@@ -62,27 +64,18 @@ def _start(
     )
 
 
-def _first_line(fifo: Path) -> str:
-    """The first line written to FIFO (the run announces its generating agent there)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(lambda: fifo.open(encoding="utf-8").readline())
-        try:
-            return future.result(timeout=HANG_SECONDS)
-        except TimeoutError:
-            with fifo.open("w", encoding="utf-8"):
-                pass  # an empty writer unblocks the reader
-            raise AssertionError("the run never started its hanging agent") from None
-
-
-def _interrupt_ensemble(project: Path, fifo: Path) -> None:
+def _interrupt_ensemble(project: Path) -> None:
     (project / "interrupt.yaml").write_text(
         "name: interrupt\nagents:\n"
         "  - name: quick\n    model_profile: fake\n"
         "  - name: stuck\n    model_profile: stuck\n    depends_on: [quick]\n"
-        f"    options: {{hang: true, announce_to: '{fifo}'}}\n"
         "  - name: never\n    model_profile: fake\n    depends_on: [stuck]\n",
         encoding="utf-8",
     )
+
+
+def _generating(event: dict[str, Any]) -> bool:
+    return event["type"] == "agent_started" and event["agent"] == "stuck"
 
 
 @pytest.mark.parametrize(
@@ -95,26 +88,31 @@ def _interrupt_ensemble(project: Path, fifo: Path) -> None:
     ids=["sigint", "sigint-inherited-ignored", "sigterm"],
 )
 def test_a_signal_while_an_agent_generates_cancels_cleanly_and_keeps_what_finished(
-    project: Path, tmp_path: Path, signum: signal.Signals, preexec: Callable[[], None] | None
+    project: Path, signum: signal.Signals, preexec: Callable[[], None] | None
 ) -> None:
-    fifo = tmp_path / "started"
-    os.mkfifo(fifo)
-    _interrupt_ensemble(project, fifo)
-    process = _start(project, "invoke", "interrupt.yaml", "go", "-o", "json", preexec=preexec)
+    _interrupt_ensemble(project)
+    process = _start(project, "invoke", "interrupt.yaml", "go", "-o", "jsonl", preexec=preexec)
     try:
-        assert _first_line(fifo) == "stuck\n"  # `stuck` is generating
+        assert process.stdout is not None and process.stderr is not None
+        lines = EventLines(process.stdout)
+        lines.until(_generating, timeout=HANG_SECONDS)  # `stuck` is generating (and hangs)
         process.send_signal(signum)
-        stdout, stderr = process.communicate(timeout=HANG_SECONDS)
+        events = lines.rest(timeout=HANG_SECONDS)
+        process.wait(timeout=HANG_SECONDS)
+        stderr = process.stderr.read()
     finally:
         process.kill()
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert "cancelling the run" in stderr
-    document = json.loads(stdout)
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert events[-1]["type"] == "ensemble_finished"
+    document = events[-1]["result"]
     assert document["status"] == "cancelled"
     statuses = {agent["name"]: agent["status"] for agent in document["agents"]}
     assert statuses == {"quick": "succeeded", "stuck": "cancelled", "never": "skipped"}
     assert document["agents"][0]["output"] == "quick read: go"
+    assert ("agent_cancelled", "stuck") in {(e["type"], e.get("agent")) for e in events}
 
 
 @pytest.mark.parametrize("preexec", [None, _ignore_sigint], ids=["default", "inherited-ignored"])
@@ -140,3 +138,96 @@ def test_ctrl_c_before_the_run_starts_exits_at_once_without_a_traceback(
     assert process.returncode == 130, stderr
     assert stderr == "llm-orc: interrupted\n"
     assert stdout == ""
+
+
+BLOCKING_PLUGIN = """
+import asyncio
+import threading
+
+
+class BlockingProvider:
+    name = "blocking"
+    default_max_concurrency = None
+
+    async def generate(self, request, on_text):
+        # A client call that never returns, in a thread: cancelling the await leaves it there.
+        await asyncio.to_thread(threading.Event().wait)
+"""
+
+
+def _plugin_site(tmp_path: Path) -> Path:
+    """A folder with the `blocking` provider and its dist-info: installed once on PYTHONPATH."""
+    site = tmp_path / "site"
+    dist = site / "blocking_provider-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (site / "blocking_provider.py").write_text(BLOCKING_PLUGIN, encoding="utf-8")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: blocking-provider\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[llm_orc.providers]\nblocking = blocking_provider:BlockingProvider\n", encoding="utf-8"
+    )
+    return site
+
+
+def test_a_thread_a_provider_leaves_blocked_does_not_keep_the_cli_running(
+    project: Path, tmp_path: Path
+) -> None:
+    (project / "blocked.yaml").write_text(
+        "name: blocked\nagents:\n"
+        "  - name: quick\n    model_profile: fake\n"
+        "  - name: stuck\n    model: m\n    provider: blocking\n",
+        encoding="utf-8",
+    )
+    paths = [str(_plugin_site(tmp_path)), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    process = subprocess.Popen(
+        [*_command(), "invoke", "blocked.yaml", "go", "-o", "jsonl"],
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        lines = EventLines(process.stdout)
+        lines.until(lambda e: e["type"] == "agent_started" and e["agent"] == "stuck", HANG_SECONDS)
+        process.send_signal(signal.SIGINT)
+        events = lines.rest(timeout=HANG_SECONDS)
+        process.wait(timeout=HANG_SECONDS)  # before: asyncio.run waited for the thread forever
+        stderr = process.stderr.read()
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert events[-1]["type"] == "ensemble_finished"
+    assert events[-1]["result"]["status"] == "cancelled"
+    assert "did not stop after the run ended; exiting without waiting for them" in stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.local_model
+@pytest.mark.skipif(bool(MISSING), reason="the embedded model is not installed")
+def test_ctrl_c_while_the_local_model_writes_ends_the_cli_with_the_result(project: Path) -> None:
+    (project / "local.yaml").write_text(
+        "name: local\nagents:\n  - name: writer\n    model_profile: local\n"
+        "    max_tokens: 2000\n    system_prompt: Write a very long story.\n",
+        encoding="utf-8",
+    )
+    process = _start(project, "invoke", "local.yaml", "Once upon a time", "-o", "jsonl")
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        lines = EventLines(process.stdout)
+        lines.until(lambda e: e["type"] == "agent_text_delta", timeout=120)  # it is writing
+        process.send_signal(signal.SIGINT)
+        events = lines.rest(timeout=HANG_SECONDS)
+        process.wait(timeout=HANG_SECONDS)
+        stderr = process.stderr.read()
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    result = events[-1]["result"]
+    assert result["status"] == "cancelled"
+    assert result["agents"][0]["status"] == "cancelled"

@@ -77,18 +77,26 @@ class Interrupts:
             signal.signal(signum, handler)
         self._saved.clear()
 
-    def _on_signal(self, run: EnsembleRun) -> None:
-        self.count += 1
+    def exit_now(self) -> None:
+        """Exit at once (status 130), without the result and without waiting for anything."""
         stderr = self._stderr or sys.stderr
-        if self.count == 1:
-            print("llm-orc: cancelling the run (interrupt again to exit at once)", file=stderr)
-            run.cancel()
-            return
         for action in self._before_exit:
             action()
         print("llm-orc: interrupted again: exiting without the result", file=stderr)
         stderr.flush()
         self._exit_now(EXIT_INTERRUPTED)
+
+    def _on_signal(self, run: EnsembleRun) -> None:
+        self.count += 1
+        if self.count > 1:
+            self.exit_now()
+            return
+        stderr = self._stderr or sys.stderr
+        if run.result is None:
+            print("llm-orc: cancelling the run (interrupt again to exit at once)", file=stderr)
+            run.cancel()
+        else:  # the run has ended: what is left is shutting down, within a bounded time
+            print("llm-orc: finishing (interrupt again to exit at once)", file=stderr)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
+from llm_orc.cli.event_loop import TEARDOWN_GRACE_SECONDS, run_bounded
 from llm_orc.cli.interrupts import Interrupts
 from llm_orc.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from llm_orc.cli.reporting import print_issues
 from llm_orc.config.ensemble import Ensemble
 from llm_orc.config.workspace import Workspace
-from llm_orc.errors import InputError
+from llm_orc.errors import InputError, LlmOrcError
+from llm_orc.execution.events import RunEvent
 from llm_orc.execution.result import RunResult, RunStatus
-from llm_orc.execution.runner import EventHook, prepare_run
-from llm_orc.execution.scheduler import RunOptions
+from llm_orc.execution.runner import prepare_run
+from llm_orc.execution.scheduler import EnsembleRun, RunOptions
+from llm_orc.formatters.base import Formatter, FormatterContext, FormatterError
+from llm_orc.formatters.registry import check_formatter_name, get_formatter_factory
 
 EXIT_TIMEOUT = 124
 
@@ -58,23 +62,38 @@ def _invoke(args: argparse.Namespace, interrupts: Interrupts) -> int:
         raise InputError(
             f"ensemble '{ensemble.name}' needs an input: pass INPUT, --input, -f FILE or pipe it"
         )
-    output_format = args.output_format or ("rich" if sys.stdout.isatty() else "text")
+    formatter = _formatter(args, ensemble)
     options = RunOptions(max_concurrency=args.max_concurrency, timeout_seconds=args.timeout)
+    live = getattr(formatter, "live", None)  # a live terminal view: restored on a hard exit
+    if live is not None:
+        interrupts.before_exit(live.stop)
+    result, left_behind = _execute(ensemble, task, workspace, options, formatter, interrupts)
+    _finish(formatter, result)
+    code = _exit_code(result)
+    if left_behind:
+        _exit_without_waiting(code, left_behind)
+    return code
 
-    if output_format == "rich":
-        from llm_orc.cli.live_view import LiveView
 
-        view = LiveView(ensemble)
-        interrupts.before_exit(view.live.stop)
-        result = _execute(ensemble, task, workspace, options, view.handle, interrupts)
-        view.finish(result)
-    else:
-        result = _execute(ensemble, task, workspace, options, lambda _: None, interrupts)
-        if output_format == "json":
-            print(json.dumps(result.to_document(), indent=2, ensure_ascii=False))
-        else:
-            _print_text(result)
-    return _exit_code(result)
+def _formatter(args: argparse.Namespace, ensemble: Ensemble) -> Formatter:
+    """The formatter `-o` names (`--template FILE` implies `template`), set up before the run so
+    that a bad template stops it before any model is called."""
+    template: str | None = args.template
+    name: str | None = args.output_format
+    if name is None:
+        name = "template" if template else "rich" if sys.stdout.isatty() else "text"
+    check_formatter_name(name)
+    if name == "template" and template is None:
+        raise FormatterError("output format 'template' needs --template FILE")
+    if template is not None and name != "template":
+        raise FormatterError(f"--template is used by output format 'template', not '{name}'")
+    context = FormatterContext(
+        ensemble=ensemble,
+        out=sys.stdout,
+        err=sys.stderr,
+        template=Path(template) if template is not None else None,
+    )
+    return get_formatter_factory(name)(context)
 
 
 def _execute(
@@ -82,31 +101,85 @@ def _execute(
     task: str | None,
     workspace: Workspace,
     options: RunOptions,
-    emit: EventHook,
+    formatter: Formatter,
     interrupts: Interrupts,
-) -> RunResult:
-    execution = prepare_run(ensemble, task, profiles=workspace.profiles, emit=emit, options=options)
+) -> tuple[RunResult, int]:
+    """Run the ensemble; the result and how much provider work was left behind (see
+    `event_loop.run_bounded`)."""
+    guard = _FormatterGuard(formatter)
+    execution = prepare_run(
+        ensemble, task, profiles=workspace.profiles, emit=guard.handle, options=options
+    )
+    guard.run = execution
 
     async def main() -> RunResult:
         interrupts.attach(execution)  # before the run's first step: no signal goes unseen
+        return await execution.execute()  # Ctrl-C cancels it: it returns the result
+
+    # The loop's handlers stay through its teardown (closing the loop removes them): a signal
+    # while what is left of the run shuts down is a second one, and exits at once.
+    try:
+        finished = run_bounded(main())
+    finally:
+        interrupts.detach()
+    left_behind = finished.left_behind
+    local = sys.modules.get("llm_orc.providers.local")  # only if a run used the local model
+    try:
+        if local is not None and not local.wait_idle(TEARDOWN_GRACE_SECONDS):
+            left_behind += 1  # e.g. a model still loading after Ctrl-C: exit would wait for it
+    except KeyboardInterrupt:
+        interrupts.exit_now()
+    if guard.failure is not None:
+        raise guard.failure
+    return finished.value, left_behind
+
+
+def _exit_without_waiting(code: int, left_behind: int) -> NoReturn:
+    """The run has ended and its output is written, but provider work it started would not
+    stop (a task that swallows cancellation, a thread blocked in a call): exit now, rather than
+    wait for it as the interpreter would."""
+    print(
+        f"llm-orc: {left_behind} piece(s) of provider work did not stop after the run ended; "
+        "exiting without waiting for them",
+        file=sys.stderr,
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+class _FormatterGuard:
+    """Hands events to the formatter; when it fails (a closed pipe, a plugin's bug), the run is
+    stopped and the failure reported once the run has ended."""
+
+    def __init__(self, formatter: Formatter) -> None:
+        self.formatter = formatter
+        self.run: EnsembleRun | None = None
+        self.failure: BaseException | None = None
+
+    def handle(self, event: RunEvent) -> None:
+        if self.failure is not None:
+            return
         try:
-            return await execution.execute()  # a signal cancels it: it returns the result
-        finally:
-            interrupts.detach()
+            self.formatter.handle(event)
+        except Exception as exc:
+            self.failure = _as_reportable(exc)
+            if self.run is not None:
+                self.run.cancel("the output formatter failed")
 
-    return asyncio.run(main())
+
+def _finish(formatter: Formatter, result: RunResult) -> None:
+    try:
+        formatter.finish(result)
+    except Exception as exc:
+        raise _as_reportable(exc) from None
 
 
-def _print_text(result: RunResult) -> None:
-    for agent in result.agents:
-        if agent.error is not None:
-            print(
-                f"llm-orc: agent '{agent.name}' {agent.status.value}: {agent.error}",
-                file=sys.stderr,
-            )
-    answer = result.final_answer
-    if answer is not None:
-        print(answer.rstrip("\n"))
+def _as_reportable(exc: Exception) -> BaseException:
+    """A closed pipe and llm-orc's own errors as they are; anything else as one line."""
+    if isinstance(exc, BrokenPipeError | LlmOrcError):
+        return exc
+    return FormatterError(f"the output formatter failed: {type(exc).__name__}: {exc}")
 
 
 def _exit_code(result: RunResult) -> int:

@@ -50,9 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument(
         "-o",
         "--output-format",
-        choices=["rich", "json", "text"],
+        metavar="FORMAT",
+        type=_output_format,
         help="rich: live view then the answer (default on a terminal); text: only the final "
-        "answer (default in a pipe); json: the result document",
+        "answer (default in a pipe); json: the result document; jsonl: every event as one JSON "
+        "line as it happens; markdown: a report; template: --template FILE; or a format a "
+        "plugin adds",
+    )
+    invoke.add_argument(
+        "--template",
+        metavar="FILE",
+        help="render the result document with this Jinja2 template (implies -o template)",
     )
     invoke.add_argument("--max-concurrency", type=_positive_int, metavar="N")
     invoke.add_argument("--timeout", type=_positive_float, metavar="SECONDS")
@@ -95,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _output_format(text: str) -> str:
+    """A known output format name (entry points are read only when -o is given)."""
+    from llm_orc.formatters.base import FormatterError
+    from llm_orc.formatters.registry import check_formatter_name
+
+    try:
+        return check_formatter_name(text)
+    except FormatterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -116,6 +135,14 @@ def _positive_float(text: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C at any point: also while parsing or importing
+        print("llm-orc: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -133,9 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("llm-orc: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     return code
 
 

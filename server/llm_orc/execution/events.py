@@ -90,6 +90,7 @@ class AgentStarted(Event):
     provider: str
     profile: str
     attempt: int
+    """The agent's attempt in the run, 1-based: retries and the fallback's attempts count on."""
     type = "agent_started"
 
 

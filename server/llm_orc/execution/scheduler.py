@@ -60,7 +60,7 @@ from llm_orc.execution.result import (
     RunStatus,
 )
 from llm_orc.execution.retry import backoff_delay
-from llm_orc.providers.base import GenerationRequest, Provider, ProviderError
+from llm_orc.providers.base import Generation, GenerationRequest, Provider, ProviderError
 from llm_orc.providers.registry import get_provider
 
 logger = logging.getLogger(__name__)
@@ -164,12 +164,15 @@ class EnsembleRun:
         )
         self._agents = {agent.name: agent for agent in ensemble.agents}
         self.results = {agent.name: AgentResult(name=agent.name) for agent in ensemble.agents}
-        """The agents' state while the run goes (the result holds a copy once it ended)."""
+        """The agents' state while the run goes; the result shares these records (an agent left
+        behind by `_stop_all` keeps an old one of its own)."""
         self._order: list[str] = []
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._done: asyncio.Queue[str] = asyncio.Queue()
         self._t0 = 0.0
         self._seq = 0
+        self._wall_millis = -1
+        self._wall_text = ""
         self._hook_failures = 0
         self._started = False
         self._closed = False
@@ -188,13 +191,19 @@ class EnsembleRun:
     # -- events -------------------------------------------------------------------------------
 
     def _header(self) -> _Header:
-        """The next event's common fields: its sequence number and both timestamps."""
+        """The next event's common fields: its sequence number and both timestamps (the
+        wall-clock text is formatted once per millisecond: a busy run emits many in one)."""
         self._seq += 1
+        millis = time.time_ns() // 1_000_000
+        if millis != self._wall_millis:
+            self._wall_millis = millis
+            moment = datetime.fromtimestamp(millis / 1000, UTC)
+            self._wall_text = moment.isoformat(timespec="milliseconds")
         return {
             "run_id": self.run_id,
             "seq": self._seq,
-            "at": self._now(),
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "at": time.monotonic() - self._t0,
+            "time": self._wall_text,
         }
 
     def _send(self, event: RunEvent) -> None:
@@ -249,6 +258,7 @@ class EnsembleRun:
         )
         status: RunStatus | None = None
         reason: str | None = None
+        interrupted = False
         timeout = self.options.timeout_seconds or self.ensemble.timeout_seconds
         try:
             if self._cancel_reason is None:
@@ -259,10 +269,16 @@ class EnsembleRun:
         except TimeoutError:
             status, reason = RunStatus.TIMED_OUT, f"the ensemble timed out after {timeout:g}s"
         except asyncio.CancelledError:
+            interrupted = True
             status, reason = RunStatus.CANCELLED, self._cancel_reason or CANCELLED
         except Exception as exc:  # an engine bug: the run still ends, and says why
             logger.exception("run %s: the scheduler failed", self.run_id)
             status, reason = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+        if self._cancelled_task and not interrupted:
+            # Our cancel() came where the run did not wait again (as the schedule ended, or
+            # from the first event's hook): take it here, never to reach the caller.
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0)
         if reason is not None:
             stopped_any = await self._stop_all(reason)
             if status is RunStatus.TIMED_OUT and not stopped_any:
@@ -327,7 +343,11 @@ class EnsembleRun:
             with contextlib.suppress(asyncio.CancelledError):
                 _, pending = await asyncio.wait(pending, timeout=left)
         if pending:
-            names = ", ".join(sorted(task.get_name().removeprefix("agent:") for task in pending))
+            left_behind = sorted(task.get_name().removeprefix("agent:") for task in pending)
+            for name in left_behind:
+                # The task keeps its own (old) record: what it does later cannot reach the run.
+                self.results[name] = replace(self.results[name])
+            names = ", ".join(left_behind)
             logger.warning(
                 "run %s: agents did not stop within %gs of being cancelled (%s); they are "
                 "reported cancelled and left behind",
@@ -367,8 +387,7 @@ class EnsembleRun:
             ensemble=self.ensemble.name,
             input=self.task,
             status=status,
-            # copies: an agent left behind (see `_stop_all`) cannot change the result later
-            agents=[replace(self.results[name]) for name in self._graph.order],
+            agents=[self.results[name] for name in self._graph.order],
             execution_order=list(self._order),
             final_agent=final,
             started_at=started_at,
@@ -404,9 +423,11 @@ class EnsembleRun:
                 "internal",
             )
         except _AttemptFailed as failure:
-            self._fail(result, str(failure), failure.error_type)
+            if not self._stopping:  # stopping, an error is how the provider took the cancel
+                self._fail(result, str(failure), failure.error_type)
         except Exception as exc:  # error isolation: one agent's bug never stops the others
-            self._fail(result, f"{type(exc).__name__}: {exc}", "internal")
+            if not self._stopping:
+                self._fail(result, f"{type(exc).__name__}: {exc}", "internal")
         finally:
             self._done.put_nowait(agent.name)
 
@@ -429,7 +450,7 @@ class EnsembleRun:
                 profile.fallback_model_profile if profile else None
             )
             fallback = self.profiles.get(fallback_name) if fallback_name else None
-            if fallback is None or fallback_name == agent.profile_name:
+            if fallback is None or fallback_name == agent.profile_name or self._stopping:
                 if isinstance(failure, SettingsError):
                     raise _AttemptFailed(str(failure), "config") from None
                 raise
@@ -488,14 +509,14 @@ class EnsembleRun:
                     )
                 else:
                     transient, error_type, message = exc.transient, "provider", str(exc)
-                if not transient or attempt == total_attempts:
+                if not transient or attempt == total_attempts or self._stopping:
                     raise _AttemptFailed(message, error_type) from None
                 delay = backoff_delay(agent.retries, attempt, self._rng)
                 self._send(
                     AgentRetrying(
                         **self._header(),
                         agent=agent.name,
-                        attempt=attempt,
+                        attempt=result.attempts,
                         error=message,
                         delay_seconds=delay,
                     )
@@ -526,8 +547,9 @@ class EnsembleRun:
     async def _generate(
         self, provider: Provider, settings: AgentSettings, request: GenerationRequest
     ) -> tuple[str, Usage]:
-        name, attempt = request.agent, request.attempt
+        name = request.agent
         result = self.results[name]
+        attempt = result.attempts + 1  # the agent's attempt in the run (fallback included)
         live = True
 
         def on_text(piece: str) -> None:
@@ -546,35 +568,53 @@ class EnsembleRun:
             result.status = AgentStatus.QUEUED
             self._send(AgentQueued(**self._header(), agent=name, waiting_for=slot.waiting_for))
 
+        slots = self._slots(provider, settings)
         try:
-            async with holding(self._slots(provider, settings), on_queued):
-                result.status = AgentStatus.RUNNING
-                result.attempts += 1
-                if result.started_at is None:
-                    result.started_at = self._now()
-                    self._order.append(name)
-                self._send(
-                    AgentStarted(
-                        **self._header(),
-                        agent=name,
-                        model=settings.model,
-                        provider=settings.provider,
-                        profile=settings.profile,
-                        attempt=attempt,
-                    )
-                )
-                deadline = asyncio.timeout(settings.timeout_seconds)
-                try:
-                    async with deadline:
-                        generation = await provider.generate(request, on_text)
-                except TimeoutError:
-                    if deadline.expired():
-                        raise _AgentTimedOut from None
-                    raise
+            if slots:
+                async with holding(slots, on_queued):
+                    generation = await self._attempt(provider, settings, request, on_text)
+            else:
+                generation = await self._attempt(provider, settings, request, on_text)
         finally:
             live = False
         cost = settings.cost(generation.input_tokens, generation.output_tokens)
         return generation.text, Usage(generation.input_tokens, generation.output_tokens, cost)
+
+    async def _attempt(
+        self,
+        provider: Provider,
+        settings: AgentSettings,
+        request: GenerationRequest,
+        on_text: Callable[[str], None],
+    ) -> Generation:
+        """One attempt, holding its slots: announce it, then generate within its timeout."""
+        name = request.agent
+        result = self.results[name]
+        result.status = AgentStatus.RUNNING
+        result.attempts += 1
+        if result.started_at is None:
+            result.started_at = self._now()
+            self._order.append(name)
+        self._send(
+            AgentStarted(
+                **self._header(),
+                agent=name,
+                model=settings.model,
+                provider=settings.provider,
+                profile=settings.profile,
+                attempt=result.attempts,
+            )
+        )
+        if settings.timeout_seconds is None:
+            return await provider.generate(request, on_text)
+        deadline = asyncio.timeout(settings.timeout_seconds)
+        try:
+            async with deadline:
+                return await provider.generate(request, on_text)
+        except TimeoutError:
+            if deadline.expired():
+                raise _AgentTimedOut from None
+            raise  # the provider's own timeout
 
     def _slots(self, provider: Provider, settings: AgentSettings) -> list[Slot]:
         """The slots an attempt holds while generating: the run's own first, then the
@@ -582,11 +622,12 @@ class EnsembleRun:
         slots: list[Slot] = []
         if self._run_slot is not None:
             slots.append(self._run_slot)
-        shared = shared_limits()
         if settings.profile_max_concurrency:
-            slots.append(shared.profile(settings.profile, settings.profile_max_concurrency))
+            cap = settings.profile_max_concurrency
+            slots.append(shared_limits().profile(settings.profile, cap))
         if provider.default_max_concurrency:
-            slots.append(shared.provider(settings.provider, provider.default_max_concurrency))
+            cap = provider.default_max_concurrency
+            slots.append(shared_limits().provider(settings.provider, cap))
         return slots
 
     def _outcome(self, name: str) -> DependencyOutcome:

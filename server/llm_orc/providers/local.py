@@ -395,6 +395,20 @@ class _LoadedModel:
 _executor: ThreadPoolExecutor | None = None
 _models: dict[_LoadKey, _LoadedModel] = {}
 _models_lock = threading.Lock()
+_busy = 0
+"""Generations the worker has started and not finished (cancelled ones included)."""
+_idle = threading.Condition()
+
+
+def wait_idle(timeout: float) -> bool:
+    """Whether the worker finishes what it is doing within TIMEOUT seconds.
+
+    A cancelled generation stops at its next token or prompt chunk, but loading a model cannot
+    be interrupted: a process that is about to exit asks this first, rather than let the
+    interpreter wait for the load at exit.
+    """
+    with _idle:
+        return _idle.wait_for(lambda: _busy == 0, timeout)
 
 
 def _worker() -> ThreadPoolExecutor:
@@ -552,6 +566,22 @@ class LocalProvider:
         return generation
 
     def _generate_blocking(
+        self,
+        request: GenerationRequest,
+        cancelled: threading.Event,
+        emit: Callable[[str], None],
+    ) -> Generation:
+        global _busy
+        with _idle:
+            _busy += 1
+        try:
+            return self._generate_counted(request, cancelled, emit)
+        finally:
+            with _idle:
+                _busy -= 1
+                _idle.notify_all()
+
+    def _generate_counted(
         self,
         request: GenerationRequest,
         cancelled: threading.Event,

@@ -16,7 +16,6 @@ ENTRY_POINT_GROUP = "llm_orc.providers"
 
 _BUILTIN: dict[str, str] = {
     "local": "llm_orc.providers.local:LocalProvider",
-    "scripted": "llm_orc.providers.scripted:ScriptedProvider",
 }
 
 _registered: dict[str, type[Provider] | Provider] = {}

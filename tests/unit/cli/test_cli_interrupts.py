@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -216,3 +217,49 @@ async def test_a_signal_delivered_to_a_model_thread_still_cancels_the_run() -> N
     handling.restore()
     assert result.status is RunStatus.CANCELLED
     assert result.agent("t").status is AgentStatus.CANCELLED
+
+
+def test_signals_while_the_loop_shuts_down_after_the_run_finish_then_exit() -> None:
+    from llm_orc.cli.event_loop import run_bounded
+
+    handling, exit_now, stderr = interrupts()
+    run = EnsembleRun(ensemble(agent("a")), "go", scripted_profiles(), emit=lambda e: None)
+
+    async def leftover() -> None:  # provider work still going when the run has ended
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:  # the teardown cancels it: the user presses Ctrl-C twice
+            os.kill(os.getpid(), signal.SIGINT)
+            await asyncio.sleep(0)
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            raise
+
+    tasks: list[asyncio.Task[None]] = []
+
+    async def main() -> RunResult:
+        handling.install()
+        handling.attach(run)
+        tasks.append(asyncio.create_task(leftover()))
+        return await run.execute()
+
+    try:
+        finished = run_bounded(main(), grace=GUARD_SECONDS)
+    finally:
+        handling.restore()
+    assert finished.value.status is RunStatus.SUCCEEDED
+    assert "finishing (interrupt again to exit at once)" in stderr.getvalue()
+    assert exit_now.codes == [130]
+
+
+def test_ctrl_c_while_the_command_is_still_being_set_up_is_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from llm_orc.cli import main as cli
+
+    (tmp_path / "interrupted_while_importing.py").write_text("raise KeyboardInterrupt\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(cli._COMMANDS, "invoke", "interrupted_while_importing")
+    assert cli.main(["invoke", "x"]) == 130
+    assert capsys.readouterr().err == "llm-orc: interrupted\n"

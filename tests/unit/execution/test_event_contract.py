@@ -11,7 +11,13 @@ import pytest
 
 from llm_orc.config.ensemble import Ensemble
 from llm_orc.config.profiles import ModelProfile
-from llm_orc.execution.events import AgentTextDelta, EnsembleFinished, RunEvent, event_to_dict
+from llm_orc.execution.events import (
+    AgentStarted,
+    AgentTextDelta,
+    EnsembleFinished,
+    RunEvent,
+    event_to_dict,
+)
 from llm_orc.execution.result import AgentStatus
 from llm_orc.execution.runner import run, stream
 from llm_orc.execution.scheduler import RunOptions
@@ -164,6 +170,20 @@ async def test_text_deltas_say_which_attempt_they_belong_to() -> None:
     check_contract(events)
     deltas = [(e.attempt, e.text) for e in events if isinstance(e, AgentTextDelta)]
     assert deltas == [(1, "try 1 "), (2, "try 2 "), (2, "done")]
+
+
+async def test_a_fallback_counts_attempts_on_so_its_text_never_joins_the_failed_ones() -> None:
+    register_provider("half-then-fail", HalfThenFail())
+    profiles = scripted_profiles(backup={"options": {"reply": "from backup"}})
+    profiles["half"] = ModelProfile(name="half", model="m", provider="half-then-fail")
+    ens = ensemble(agent("a", profile="half", fallback_model_profile="backup"))
+    events = [e async for e in stream(ens, "x", profiles=profiles)]
+    check_contract(events)
+    deltas = [(e.attempt, e.text) for e in events if isinstance(e, AgentTextDelta)]
+    assert deltas == [(1, "try 1 "), (2, "from "), (2, "backup")]
+    assert [e.attempt for e in events if isinstance(e, AgentStarted)] == [1, 2]
+    final = events[-1]
+    assert isinstance(final, EnsembleFinished) and final.result.agent("a").attempts == 2
 
 
 async def test_a_queued_agent_is_reported_queued_with_what_it_waits_for() -> None:

@@ -27,7 +27,13 @@ from llm_orc.execution.events import (
 )
 from llm_orc.execution.result import AgentStatus, RunResult, RunStatus
 from llm_orc.execution.scheduler import EnsembleRun, RunOptions
-from llm_orc.providers.base import Generation, GenerationRequest, ProviderError, TextSink
+from llm_orc.providers.base import (
+    Generation,
+    GenerationRequest,
+    ProviderError,
+    TextSink,
+    TransientProviderError,
+)
 from llm_orc.providers.registry import register_provider
 from support.ensembles import agent, ensemble, scripted_profiles
 
@@ -419,3 +425,102 @@ async def test_no_event_follows_ensemble_finished() -> None:
     await asyncio.sleep(0)  # one loop turn: the leaked callback runs now, after the run ended
     assert_invariant(events, result)
     assert [type(e) for e in events if getattr(e, "agent", None) == "late"][-1] is AgentFinished
+
+
+async def test_cancel_from_a_hook_as_the_last_agent_is_skipped_still_returns_the_result() -> None:
+    # The skip is announced on the run's own task, which then ends without waiting again: the
+    # cancel must not turn a returned result into a CancelledError for the caller.
+    events: list[RunEvent] = []
+    run: EnsembleRun
+
+    def on_event(event: RunEvent) -> None:
+        events.append(event)
+        if event.type == "agent_skipped":
+            run.cancel()
+
+    run = EnsembleRun(
+        ensemble(agent("bad", profile="broken"), agent("after", "bad")),
+        "task",
+        mixed_profiles(),
+        emit=on_event,
+    )
+    task = asyncio.create_task(run.execute())
+    done, _ = await asyncio.wait([task], timeout=GUARD_SECONDS)
+    assert done and not task.cancelled()
+    result = assert_invariant(events, task.result())
+    assert result.status is RunStatus.FAILED  # everything had ended: nothing was cancelled
+
+
+async def cancel_at(k: int) -> tuple[asyncio.Task[RunResult], list[RunEvent]]:
+    """A run that calls its own `cancel()` from the hook at its K-th event."""
+    events: list[RunEvent] = []
+    run: EnsembleRun
+
+    def on_event(event: RunEvent) -> None:
+        events.append(event)
+        if len(events) == k:
+            run.cancel()
+
+    run = EnsembleRun(mixed_ensemble(), "task", mixed_profiles(), emit=on_event)
+    task = asyncio.create_task(run.execute())
+    done, _ = await asyncio.wait([task], timeout=GUARD_SECONDS)
+    assert done, f"the run hangs (cancel at event {k})"
+    return task, events
+
+
+async def test_run_cancel_at_any_event_returns_the_result_and_never_raises() -> None:
+    total = await reference_length()
+    for k in range(1, total + 1):
+        task, events = await cancel_at(k)
+        assert not task.cancelled(), k
+        result = assert_invariant(events, task.result())
+        if result.status is not RunStatus.CANCELLED:  # only when nothing was left to cancel
+            assert all(a.status is not AgentStatus.CANCELLED for a in result.agents), k
+
+
+class ErrorOnCancel:
+    """Turns its cancellation into an error, as an HTTP client may ("connection aborted")."""
+
+    name: ClassVar[str] = "error-on-cancel"
+    default_max_concurrency: ClassVar[int | None] = None
+
+    async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            raise TransientProviderError("connection aborted") from None
+        raise AssertionError("unreachable")
+
+
+async def test_an_agent_whose_provider_turns_the_stop_into_an_error_is_cancelled_not_retried(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    register_provider("error-on-cancel", ErrorOnCancel())
+    profiles = scripted_profiles(backup={"options": {"reply": "from backup"}})
+    profiles["eoc"] = ModelProfile(name="eoc", model="m", provider="error-on-cancel")
+    events: list[RunEvent] = []
+    ens = ensemble(
+        agent("a", profile="eoc", retries={"count": 3, "initial_delay_seconds": 0}),
+        agent("b", profile="eoc", fallback_model_profile="backup"),
+    )
+    run = EnsembleRun(
+        ens,
+        "task",
+        profiles,
+        emit=events.append,
+        options=RunOptions(timeout_seconds=0.05),
+        stop_grace_seconds=GUARD_SECONDS,  # were it waited for, the test would take this long
+    )
+    started = asyncio.get_running_loop().time()
+    result = await asyncio.wait_for(run.execute(), GUARD_SECONDS)
+    assert asyncio.get_running_loop().time() - started < GUARD_SECONDS / 2
+    assert_invariant(events, result)
+    assert result.status is RunStatus.TIMED_OUT
+    assert {a.name: a.status for a in result.agents} == {
+        "a": AgentStatus.CANCELLED,
+        "b": AgentStatus.CANCELLED,
+    }
+    kinds = [e.type for e in events]
+    assert "agent_retrying" not in kinds and "agent_fallback" not in kinds
+    assert "agent_failed" not in kinds
+    assert "did not stop" not in caplog.text

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from llm_orc.providers import scripted
 from llm_orc.providers.base import (
     Generation,
     GenerationRequest,
@@ -16,7 +15,8 @@ from llm_orc.providers.base import (
     TransientProviderError,
 )
 from llm_orc.providers.registry import get_provider
-from llm_orc.providers.scripted import ScriptedProvider
+from llm_orc_scripted import provider as scripted
+from llm_orc_scripted.provider import ScriptedProvider
 
 
 def request(

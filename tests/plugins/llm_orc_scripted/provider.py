@@ -1,4 +1,6 @@
-"""The `scripted` provider: deterministic replies for tests and benchmarks.
+"""The `scripted` provider: deterministic replies for tests and benchmarks (a test double,
+registered through the `llm_orc.providers` entry point of this folder's dist-info; never part
+of an installed llm-orc).
 
 Nothing is random and nothing is loaded: a generation is a template substitution, an optional
 `asyncio.sleep`, and a few `on_text` calls, so thousands can run concurrently on one event loop.
@@ -28,9 +30,6 @@ Behaviour comes from `request.options` (a profile's or agent's `options`):
     Agent names whose every attempt raises a permanent `ProviderError("scripted failure")`.
 `error`
     Every attempt raises a permanent `ProviderError` with this message.
-`announce_to`
-    A file path: the agent's name and a newline are appended to it when its generation starts
-    (a FIFO works), so a test in another process can wait until a run is under way.
 `hang`
     True: never reply (wait on an event nobody sets) until cancelled.
 
@@ -42,6 +41,7 @@ system prompt plus the prompt; output tokens are the words of the reply.
 
 `json_output` changes nothing: the reply is whatever the script says (script JSON replies to
 test JSON handling).
+No option reads or writes files: an ensemble can only change what the provider replies.
 """
 
 from __future__ import annotations
@@ -74,9 +74,6 @@ class ScriptedProvider:
 
     async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
         options = request.options
-        announce_to = options.get("announce_to")
-        if isinstance(announce_to, str):
-            await asyncio.to_thread(_announce, announce_to, request.agent)
         if _flag(options, "hang"):
             await asyncio.Event().wait()
 
@@ -103,11 +100,6 @@ class ScriptedProvider:
             output_tokens=len(text.split()),
             model=request.model,
         )
-
-
-def _announce(path: str, agent: str) -> None:
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(f"{agent}\n")
 
 
 def _flag(options: Mapping[str, Any], key: str) -> bool:

@@ -1,5 +1,5 @@
-"""The rich live view of a run: one row per agent with its status and streaming text, then the
-final answer and a summary table."""
+"""`-o rich`: the live view of a run (one row per agent with its status and streaming text, on
+standard error), then the final answer and a summary (on standard output)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from llm_orc.execution.events import (
     RunEvent,
 )
 from llm_orc.execution.result import AgentStatus, RunResult, RunStatus
+from llm_orc.formatters.base import FormatterContext
 
 _TAIL = 72
 _STYLES = {
@@ -58,23 +59,26 @@ class _Row:
     spinner: Spinner = field(default_factory=lambda: Spinner("dots", style="cyan"))
 
 
-class LiveView:
+class RichFormatter:
     """Renders the event stream while the run goes on (`handle`), then the outcome (`finish`)."""
 
-    def __init__(self, ensemble: Ensemble, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
-        self.out = Console()
-        self.ensemble = ensemble
-        self.rows = {agent.name: _Row(agent.name) for agent in ensemble.agents}
+    def __init__(self, context: FormatterContext) -> None:
+        self.console = Console(file=context.err)
+        self.out = Console(file=context.out)
+        self.ensemble: Ensemble = context.ensemble
+        self.rows = {agent.name: _Row(agent.name) for agent in self.ensemble.agents}
         # Live re-renders `self` (through __rich__) on its own clock: events only update rows.
         self.live = Live(self, console=self.console, refresh_per_second=12)
-        self.live.start()
 
     def __rich__(self) -> Table:
         return self._render()
 
     def handle(self, event: RunEvent) -> None:
-        if isinstance(event, EnsembleStarted | EnsembleFinished):
+        if isinstance(event, EnsembleStarted):
+            self.live.start()
+            return
+        if isinstance(event, EnsembleFinished):
+            self.live.stop()
             return
         row = self.rows.get(event.agent)
         if row is None:
@@ -126,7 +130,7 @@ class LiveView:
         return table
 
     def finish(self, result: RunResult) -> None:
-        self.live.stop()
+        self.live.stop()  # already stopped unless the run ended without EnsembleFinished
         answer = result.final_answer
         if answer is not None:
             title = f"final answer — {result.final_agent}"
