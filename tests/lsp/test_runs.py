@@ -82,6 +82,8 @@ async def test_a_run_streams_its_events_in_order_with_progress_and_keeps_its_res
         assert set(types_[1:-1]) == {"agent_text_delta"}
         streamed = "".join(event["text"] for event in mine[1:-1])
         assert streamed == mine[-1]["output"] == f"{name} says hi"
+        # Three pieces from the engine: the first at once, the other two merged.
+        assert [event["text"] for event in mine[1:-1]] == [f"{name} ", "says hi"]
         assert mine[-1]["usage"]["output_tokens"] == 3
     order = [(event["type"], event.get("agent")) for event in events]
     c_started = order.index(("agent_started", "c"))

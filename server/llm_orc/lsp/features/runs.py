@@ -1,7 +1,7 @@
 """Run ensembles from the editor: the `llm-orc.*` commands, code actions and code lenses.
 
-Commands (one argument object each; keys and results in snake_case, as `/work/contract.md`
-and the README's command table say):
+Commands (one argument object each; keys and results in snake_case, as the README's command
+table says):
 
 `llm-orc.runEnsemble` `{ensemble, input?, uri?}` → `{run_id}`, at once
     `ensemble` is a name from the library of `uri`'s workspace (else the root folder's), or an
