@@ -185,7 +185,7 @@ export interface AgentStarted {
    */
   profile: string;
   /**
-   * The attempt, 1-based (retries count up; a fallback starts again at 1).
+   * The agent's attempt in this run, 1-based: retries and the fallback profile's attempts count on (a provider's request counts attempts per profile).
    */
   attempt: number;
 }
@@ -221,7 +221,7 @@ export interface AgentTextDelta {
    */
   agent: string;
   /**
-   * The attempt the text belongs to (text of different attempts never joins).
+   * The attempt (as in agent_started) the text belongs to: text of different attempts never joins.
    */
   attempt: number;
   /**
@@ -261,7 +261,7 @@ export interface AgentRetrying {
    */
   agent: string;
   /**
-   * The attempt that failed, 1-based.
+   * The attempt that failed (as in agent_started).
    */
   attempt: number;
   /**
