@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-CANARY = "sk-canary-4f1d2e3c5b6a79880011"
-CANARY_ENV = "LLM_ORC_TEST_CANARY_KEY"
+from support.fake_servers.canary import CANARY, CANARY_ENV
 
 
 @pytest.fixture(autouse=True)

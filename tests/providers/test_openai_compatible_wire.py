@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from conftest import CANARY, CANARY_ENV
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.events import AgentRetrying, RunEvent, event_to_dict
 from llm_orc.execution.result import RunResult
@@ -27,6 +26,7 @@ from llm_orc.providers.base import (
 from llm_orc.providers.openai_compatible import OpenAICompatibleProvider
 from support.ensembles import agent, ensemble, scripted_profiles
 from support.fake_servers import openai_wire as wire
+from support.fake_servers.canary import CANARY, CANARY_ENV
 from support.fake_servers.http_fake import CUT, HANG, FakeHTTPServer, Reply, Script
 
 
