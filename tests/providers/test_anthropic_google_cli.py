@@ -39,12 +39,14 @@ model_profiles:
     provider: anthropic-api
     model: claude-fake-1
     base_url: ANTHROPIC_URL
+    api_key_env: ANTHROPIC_API_KEY   # another server than api.anthropic.com: named explicitly
     price_per_million_input_tokens: 3
     price_per_million_output_tokens: 15
   gem:
     provider: gemini
     model: gemini-fake-1
     base_url: GEMINI_URL
+    api_key_env: GEMINI_API_KEY
     price_per_million_input_tokens: 0.5
     price_per_million_output_tokens: 2
 """

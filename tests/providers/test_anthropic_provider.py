@@ -16,7 +16,7 @@ from llm_orc.execution.events import AgentRetrying, AgentTextDelta, RunEvent
 from llm_orc.execution.runner import prepare_run, run
 from llm_orc.execution.scheduler import EnsembleRun
 from llm_orc.providers import registry
-from llm_orc.providers.anthropic import DEFAULT_MAX_TOKENS, AnthropicProvider
+from llm_orc.providers.anthropic import DEFAULT_MAX_TOKENS, OFFICIAL_HOST, AnthropicProvider
 from llm_orc.providers.base import (
     AuthenticationError,
     ContextTooLongError,
@@ -28,6 +28,7 @@ from llm_orc.providers.base import (
     RateLimitedError,
     TransientProviderError,
 )
+from llm_orc.providers.cloud_credentials import NO_KEY, credential_for
 from support.ensembles import agent, ensemble
 from support.fake_servers import anthropic_wire as wire
 from support.fake_servers.http_fake import (
@@ -68,6 +69,8 @@ def _request(server: FakeHTTPServer, **fields: object) -> GenerationRequest:
         "base_url": server.url,
         "agent": "a",
         "provider": "anthropic",
+        # A loopback server is not api.anthropic.com: its profile names the key's variable.
+        "api_key_env": "ANTHROPIC_API_KEY",
     }
     values.update(fields)
     return GenerationRequest(**values)  # type: ignore[arg-type]
@@ -326,6 +329,32 @@ async def test_no_key_is_an_authentication_error_naming_the_variable(
     assert [_sent_key(sent) for sent in server.requests] == [CANARY]
 
 
+def test_the_standard_variable_is_the_key_for_api_anthropic_com_only() -> None:
+    official = GenerationRequest(model=MODEL, system_prompt="", prompt="")
+    found = credential_for("anthropic", official, OFFICIAL_HOST, "Anthropic")
+    assert found is not None and found.source == "environment variable ANTHROPIC_API_KEY"
+    same_host = GenerationRequest(
+        model=MODEL, system_prompt="", prompt="", base_url="https://api.anthropic.com"
+    )
+    assert credential_for("anthropic", same_host, OFFICIAL_HOST, "Anthropic") == found
+    elsewhere = GenerationRequest(
+        model=MODEL, system_prompt="", prompt="", base_url="https://gateway.example/anthropic"
+    )
+    assert credential_for("anthropic", elsewhere, OFFICIAL_HOST, "Anthropic") is None
+
+
+async def test_another_server_never_gets_anthropic_api_key_unless_its_profile_names_it() -> None:
+    refused = _error(401, "authentication_error", "invalid x-api-key")
+    with FakeHTTPServer(Script(refused)) as server:
+        provider = AnthropicProvider()
+        with pytest.raises(AuthenticationError, match="api_key_env") as caught:
+            await provider.generate(_request(server, api_key_env=None), lambda _: None)
+        await provider.aclose()
+    [sent] = server.requests
+    assert _sent_key(sent) == NO_KEY
+    _assert_no_canary(caught.value, sent.headers)
+
+
 async def test_one_client_and_connection_for_requests_in_turn() -> None:
     with FakeHTTPServer(Script(_stream(*wire.reply_events(["hi"])))) as server:
         provider = AnthropicProvider()
@@ -343,6 +372,7 @@ def _profiles(url: str) -> dict[str, ModelProfile]:
             provider="anthropic-api",  # the public format's name
             model=MODEL,
             base_url=url,
+            api_key_env="ANTHROPIC_API_KEY",
             price_per_million_input_tokens=3.0,
             price_per_million_output_tokens=15.0,
         )

@@ -28,7 +28,8 @@ from llm_orc.providers.base import (
     RateLimitedError,
     TransientProviderError,
 )
-from llm_orc.providers.google import GoogleProvider
+from llm_orc.providers.cloud_credentials import NO_KEY, credential_for
+from llm_orc.providers.google import OFFICIAL_HOST, GoogleProvider
 from support.ensembles import agent, ensemble
 from support.fake_servers import gemini_wire as wire
 from support.fake_servers.http_fake import CUT, HANG, FakeHTTPServer, Pause, Reply, Script
@@ -69,6 +70,8 @@ def _request(server: FakeHTTPServer, **fields: object) -> GenerationRequest:
         "base_url": server.url,
         "agent": "a",
         "provider": "google",
+        # A loopback server is not the Gemini API's host: its profile names the key's variable.
+        "api_key_env": "GEMINI_API_KEY",
     }
     values.update(fields)
     return GenerationRequest(**values)  # type: ignore[arg-type]
@@ -345,21 +348,39 @@ async def test_a_hung_server_times_out_within_the_idle_timeout_and_its_margin() 
     assert elapsed < 5
 
 
-async def test_the_key_comes_from_google_api_key_or_the_profiles_variable(
+def test_the_standard_variables_are_the_key_for_the_gemini_api_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    official = GenerationRequest(model=MODEL, system_prompt="", prompt="")
+    found = credential_for("google", official, OFFICIAL_HOST, "Gemini")
+    assert found is not None and found.source == "environment variable GEMINI_API_KEY"
     monkeypatch.delenv("GEMINI_API_KEY")
+    monkeypatch.setenv("GOOGLE_API_KEY", CANARY)
+    found = credential_for("google", official, OFFICIAL_HOST, "Gemini")
+    assert found is not None and found.source == "environment variable GOOGLE_API_KEY"
+    elsewhere = GenerationRequest(
+        model=MODEL, system_prompt="", prompt="", base_url="http://127.0.0.1:9/gemini"
+    )
+    assert credential_for("google", elsewhere, OFFICIAL_HOST, "Gemini") is None
+    monkeypatch.delenv("GOOGLE_API_KEY")
+    with pytest.raises(AuthenticationError, match="GEMINI_API_KEY or GOOGLE_API_KEY"):
+        credential_for("google", official, OFFICIAL_HOST, "Gemini")
+
+
+async def test_the_key_sent_is_the_profiles_variable_and_never_the_standard_one_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MY_GEMINI_KEY", CANARY + "-mine")
     with FakeHTTPServer(Script(_stream(*wire.reply_chunks(["hi"])))) as server:
         provider = GoogleProvider()
-        with pytest.raises(AuthenticationError, match="GEMINI_API_KEY"):
-            await provider.generate(_request(server), lambda _: None)
-        monkeypatch.setenv("GOOGLE_API_KEY", CANARY + "-google")
-        await provider.generate(_request(server), lambda _: None)
-        monkeypatch.setenv("MY_GEMINI_KEY", CANARY + "-mine")
+        await provider.generate(_request(server, api_key_env=None), lambda _: None)
         await provider.generate(_request(server, api_key_env="MY_GEMINI_KEY"), lambda _: None)
+        monkeypatch.delenv("MY_GEMINI_KEY")
+        with pytest.raises(AuthenticationError, match="MY_GEMINI_KEY"):
+            await provider.generate(_request(server, api_key_env="MY_GEMINI_KEY"), lambda _: None)
         await provider.aclose()
     keys = [sent.headers["x-goog-api-key"] for sent in server.requests]
-    assert keys == [CANARY + "-google", CANARY + "-mine"]
+    assert keys == [NO_KEY, CANARY + "-mine"]
 
 
 async def test_one_client_and_connection_for_requests_in_turn() -> None:
@@ -379,6 +400,7 @@ def _profiles(url: str) -> dict[str, ModelProfile]:
             provider="google-gemini",
             model=MODEL,
             base_url=url,
+            api_key_env="GEMINI_API_KEY",
             price_per_million_input_tokens=0.3,
             price_per_million_output_tokens=2.5,
         )

@@ -1,11 +1,14 @@
 """The `anthropic` provider (alias `anthropic-api`): Claude through the official anthropic SDK.
 
-One `AsyncAnthropic` client per base URL and key in each event loop, with the SDK's retries
-off (`max_retries=0`: the engine's retry policy is the only one). Each attempt streams a
-Messages request (`stream=True`) and reads the raw events: `message_start` (input and cache
-token counts), `content_block_delta` (text, sent on at once), `message_delta` (stop reason,
-final output count) and `message_stop`. A stream that ends without `message_stop` is a
-transient failure: the answer is incomplete.
+Keys: `ANTHROPIC_API_KEY` (or a registered credential source) is sent only to
+api.anthropic.com; a profile whose `base_url` is another server (a gateway, a proxy) names the
+variable holding that server's key with `api_key_env`, else no key is sent
+(`cloud_credentials`). One `AsyncAnthropic` client per base URL and key in each event loop,
+with the SDK's retries off (`max_retries=0`: the engine's retry policy is the only one). Each
+attempt streams a Messages request (`stream=True`) and reads the raw events:
+`message_start` (input and cache token counts), `content_block_delta` (text, sent on at
+once), `message_delta` (stop reason, final output count) and `message_stop`. A stream that
+ends without `message_stop` is a transient failure: the answer is incomplete.
 
 Settings: `max_tokens` is required by the API; without one on the profile or agent it is
 `DEFAULT_MAX_TOKENS`. The system prompt goes in `system`, the prompt is the one user message.
@@ -38,9 +41,8 @@ from __future__ import annotations
 import importlib.util
 from typing import Any, ClassVar
 
-from llm_orc.credentials.lookup import Credential, find_credential
+from llm_orc.credentials.lookup import Credential
 from llm_orc.providers.base import (
-    AuthenticationError,
     FinishReason,
     Generation,
     GenerationRequest,
@@ -52,6 +54,7 @@ from llm_orc.providers.base import (
     estimate_tokens,
 )
 from llm_orc.providers.clients import ClientCache
+from llm_orc.providers.cloud_credentials import NO_KEY, credential_for
 
 DEFAULT_MAX_TOKENS = 4096
 """`max_tokens` sent when neither the profile nor the agent sets one (the API requires it)."""
@@ -66,6 +69,7 @@ its own timeout is the bound for direct callers, never a race with the scheduler
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 CREDENTIAL_PROVIDER = "anthropic"
+OFFICIAL_HOST = "api.anthropic.com"
 
 _FINISH: dict[str, FinishReason] = {
     "end_turn": FinishReason.STOP,
@@ -130,10 +134,7 @@ class AnthropicProvider:
         await self._clients.aclose()
 
     async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
-        credential = find_credential(CREDENTIAL_PROVIDER, request.api_key_env)
-        if credential is None:
-            where = request.api_key_env or "ANTHROPIC_API_KEY"
-            raise AuthenticationError(f"no Anthropic API key: set {where}")
+        credential = credential_for(CREDENTIAL_PROVIDER, request, OFFICIAL_HOST, "Anthropic")
         client = self._client(request.base_url, credential)
         reply = _Reply(request)
         try:
@@ -157,7 +158,7 @@ class AnthropicProvider:
             ) from None
         return reply.generation()
 
-    def _client(self, base_url: str | None, credential: Credential) -> Any:
+    def _client(self, base_url: str | None, credential: Credential | None) -> Any:
         def make() -> Any:
             try:
                 import anthropic
@@ -165,11 +166,11 @@ class AnthropicProvider:
                 raise ProviderUnavailableError(
                     "the anthropic SDK is not installed: pip install 'llm-orc[anthropic]'"
                 ) from exc
-            return anthropic.AsyncAnthropic(
-                api_key=credential.secret.reveal(), base_url=base_url, max_retries=0
-            )
+            key = credential.secret.reveal() if credential is not None else NO_KEY
+            return anthropic.AsyncAnthropic(api_key=key, base_url=base_url, max_retries=0)
 
-        return self._clients.get((base_url, credential.secret.fingerprint), make)
+        fingerprint = credential.secret.fingerprint if credential is not None else None
+        return self._clients.get((base_url, fingerprint), make)
 
 
 def _parameters(request: GenerationRequest) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_orc.credentials.lookup import Credential
+from llm_orc.credentials.lookup import Credential, Secret
 from llm_orc.providers.base import (
     AuthenticationError,
     ContextTooLongError,
@@ -30,7 +30,7 @@ def map_error(
     exc: BaseException,
     *,
     model: str,
-    credential: Credential,
+    credential: Credential | None,
     base_url: str | None,
     usage: TokenUsage | None,
 ) -> ProviderError:
@@ -38,7 +38,7 @@ def map_error(
     import anthropic
     import httpx2
 
-    secret = credential.secret
+    secret = credential.secret if credential is not None else None
     if isinstance(exc, anthropic.APIStatusError):
         return _status_error(exc, model=model, credential=credential, usage=usage)
     if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException):
@@ -67,22 +67,22 @@ def map_error(
 
 
 def _status_error(
-    exc: Any, *, model: str, credential: Credential, usage: TokenUsage | None
+    exc: Any, *, model: str, credential: Credential | None, usage: TokenUsage | None
 ) -> ProviderError:
     status: int = exc.status_code
     kind: str = exc.type or ""
-    detail = one_line(exc.api_message or _body_text(exc.body), credential.secret)
+    detail = one_line(exc.api_message or _body_text(exc.body), _secret(credential))
     what = f"{status} {kind}".strip() if status != 200 else kind or "error event"
     said = f" ({what}: {detail})" if detail else f" ({what})"
 
     if status == 401 or kind == "authentication_error":
         return AuthenticationError(
-            f"the API refused the key from {credential.source}{said}: set a valid Anthropic key",
+            _refused(credential, said),
             usage=usage,
         )
     if status == 403 or kind == "permission_error":
         return AuthenticationError(
-            f"the key from {credential.source} may not use model '{model}'{said}", usage=usage
+            f"{_whose_key(credential)} may not use model '{model}'{said}", usage=usage
         )
     if status == 404 or kind == "not_found_error":
         return ModelNotFoundError(
@@ -121,3 +121,20 @@ def _retry_after(exc: Any) -> float | None:
 
 def _body_text(body: object) -> str:
     return body if isinstance(body, str) else ""
+
+
+def _secret(credential: Credential | None) -> Secret | None:
+    return credential.secret if credential is not None else None
+
+
+def _whose_key(credential: Credential | None) -> str:
+    return f"the key from {credential.source}" if credential is not None else "the request"
+
+
+def _refused(credential: Credential | None, said: str) -> str:
+    if credential is None:
+        return (
+            f"the server wants a key{said}: name the variable holding it with the profile's "
+            "api_key_env"
+        )
+    return f"the API refused the key from {credential.source}{said}: set a valid Anthropic key"

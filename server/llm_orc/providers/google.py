@@ -1,6 +1,9 @@
 """The `google` provider (aliases `google-gemini`, `gemini`): Gemini through google-genai.
 
-google-genai is the maintained SDK (the older google-generativeai is deprecated). One
+google-genai is the maintained SDK (the older google-generativeai is deprecated). Keys:
+`GEMINI_API_KEY`, else `GOOGLE_API_KEY` (or a registered credential source), sent only to
+generativelanguage.googleapis.com; a profile whose `base_url` is another server names the
+variable holding that server's key with `api_key_env`, else no key is sent. One
 `genai.Client` per base URL and key in each event loop, its base URL set through
 `HttpOptions(base_url=...)` and its retries off (`HttpRetryOptions(attempts=1)`, which also
 stops the SDK's own implicit retry of connection errors: the engine's retry policy is the only
@@ -35,9 +38,8 @@ import importlib.util
 import math
 from typing import Any, ClassVar
 
-from llm_orc.credentials.lookup import Credential, find_credential
+from llm_orc.credentials.lookup import Credential
 from llm_orc.providers.base import (
-    AuthenticationError,
     FinishReason,
     Generation,
     GenerationRequest,
@@ -49,6 +51,7 @@ from llm_orc.providers.base import (
     estimate_tokens,
 )
 from llm_orc.providers.clients import ClientCache
+from llm_orc.providers.cloud_credentials import NO_KEY, credential_for
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
 """The SDK's timeout when the profile sets none (the scheduler's limits still apply)."""
@@ -58,6 +61,7 @@ SDK_TIMEOUT_MARGIN_SECONDS = 1.0
 its own timeout is the bound for direct callers, never a race with the scheduler's."""
 
 CREDENTIAL_PROVIDER = "google"
+OFFICIAL_HOST = "generativelanguage.googleapis.com"
 
 _CONTENT_FILTER = {
     "SAFETY",
@@ -132,10 +136,7 @@ class GoogleProvider:
         await self._clients.aclose()
 
     async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
-        credential = find_credential(CREDENTIAL_PROVIDER, request.api_key_env)
-        if credential is None:
-            where = request.api_key_env or "GEMINI_API_KEY (or GOOGLE_API_KEY)"
-            raise AuthenticationError(f"no Gemini API key: set {where}")
+        credential = credential_for(CREDENTIAL_PROVIDER, request, OFFICIAL_HOST, "Gemini")
         client = self._client(request.base_url, credential)
         reply = _Reply(request)
         try:
@@ -158,7 +159,7 @@ class GoogleProvider:
             ) from None
         return reply.generation()
 
-    def _client(self, base_url: str | None, credential: Credential) -> Any:
+    def _client(self, base_url: str | None, credential: Credential | None) -> Any:
         def make() -> Any:
             try:
                 from google import genai
@@ -168,14 +169,15 @@ class GoogleProvider:
                     "the google-genai SDK is not installed: pip install 'llm-orc[google]'"
                 ) from exc
             return genai.Client(
-                api_key=credential.secret.reveal(),
+                api_key=credential.secret.reveal() if credential is not None else NO_KEY,
                 vertexai=False,
                 http_options=types.HttpOptions(
                     base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1)
                 ),
             )
 
-        return self._clients.get((base_url, credential.secret.fingerprint), make)
+        fingerprint = credential.secret.fingerprint if credential is not None else None
+        return self._clients.get((base_url, fingerprint), make)
 
 
 async def _close_client(client: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_orc.credentials.lookup import Credential
+from llm_orc.credentials.lookup import Credential, Secret
 from llm_orc.providers.base import (
     AuthenticationError,
     ContextTooLongError,
@@ -34,14 +34,14 @@ def map_error(
     exc: BaseException,
     *,
     model: str,
-    credential: Credential,
+    credential: Credential | None,
     base_url: str | None,
     usage: TokenUsage | None,
 ) -> ProviderError:
     """The typed error for EXC, one SDK or transport failure of a request to the API."""
     from google.genai import errors
 
-    secret = credential.secret
+    secret = credential.secret if credential is not None else None
     where = endpoint(base_url, DEFAULT_ENDPOINT)
     if isinstance(exc, errors.APIError):
         return _api_error(exc, model=model, credential=credential, usage=usage)
@@ -65,22 +65,22 @@ def map_error(
 
 
 def _api_error(
-    exc: Any, *, model: str, credential: Credential, usage: TokenUsage | None
+    exc: Any, *, model: str, credential: Credential | None, usage: TokenUsage | None
 ) -> ProviderError:
     code: int = exc.code or 0
     status: str = exc.status or ""
-    detail = one_line(exc.message or "", credential.secret)
+    detail = one_line(exc.message or "", _secret(credential))
     said = f" ({code} {status}: {detail})" if detail else f" ({code} {status})"
     reasons = _error_info_reasons(exc.details)
 
     if code == 401 or status == "UNAUTHENTICATED" or reasons & _KEY_REASONS:
         return AuthenticationError(
-            f"the API refused the key from {credential.source}{said}: set a valid Gemini key",
+            _refused(credential, said),
             usage=usage,
         )
     if code == 403 or status == "PERMISSION_DENIED":
         return AuthenticationError(
-            f"the key from {credential.source} may not use model '{model}'{said}", usage=usage
+            f"{_whose_key(credential)} may not use model '{model}'{said}", usage=usage
         )
     if code == 404 or status == "NOT_FOUND":
         return ModelNotFoundError(
@@ -152,3 +152,20 @@ def _is_transport(exc: BaseException) -> bool:
         return True
     # google-genai makes async calls with aiohttp when that is installed: its ClientError.
     return any(cls.__module__.startswith("aiohttp") for cls in type(exc).__mro__)
+
+
+def _secret(credential: Credential | None) -> Secret | None:
+    return credential.secret if credential is not None else None
+
+
+def _whose_key(credential: Credential | None) -> str:
+    return f"the key from {credential.source}" if credential is not None else "the request"
+
+
+def _refused(credential: Credential | None, said: str) -> str:
+    if credential is None:
+        return (
+            f"the server wants a key{said}: name the variable holding it with the profile's "
+            "api_key_env"
+        )
+    return f"the API refused the key from {credential.source}{said}: set a valid Gemini key"
