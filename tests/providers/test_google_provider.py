@@ -478,3 +478,26 @@ def test_the_aliases_and_the_name_are_registered() -> None:
         assert registry.provider_class(name) is GoogleProvider
         assert registry.provider_options_schema(name) == GoogleProvider.options_schema
     assert registry.provider_availability("gemini") is None
+
+
+def test_two_event_loops_never_share_a_client() -> None:
+    async def once(url: str) -> tuple[int, str]:
+        provider = registry.get_provider("gemini")
+        generation = await provider.generate(
+            GenerationRequest(
+                model=MODEL,
+                system_prompt="",
+                prompt="hi",
+                base_url=url,
+                api_key_env="GEMINI_API_KEY",
+            ),
+            lambda _: None,
+        )
+        return id(provider), generation.text
+
+    with FakeHTTPServer(Script(_stream(*wire.reply_chunks(["hi"])))) as server:
+        first = asyncio.run(once(server.url))
+        second = asyncio.run(once(server.url))
+    assert first[1] == second[1] == "hi"
+    assert len(server.requests) == 2
+    assert server.connections == 2  # each loop had (and closed) its own pool
