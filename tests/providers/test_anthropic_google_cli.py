@@ -18,9 +18,6 @@ from llm_orc.schemas import load_schema
 from support.fake_servers import anthropic_wire, gemini_wire
 from support.fake_servers.http_fake import FakeHTTPServer, Reply, Script
 
-pytest.importorskip("anthropic")
-pytest.importorskip("google.genai")
-
 ANTHROPIC_CANARY = "sk-ant-canary-cli-8e2f4a6c0b1d3e5f7a9c"
 GEMINI_CANARY = "AIzaCanaryCli-7d9f1b3e5a7c9e1b3d5f7a9"
 

@@ -41,8 +41,6 @@ from support.fake_servers.http_fake import (
     Script,
 )
 
-pytest.importorskip("anthropic")
-
 CANARY = "sk-ant-canary-5f1d0c9e7b3a4d2e8f6a1b0c"
 MODEL = "claude-fake-1"
 

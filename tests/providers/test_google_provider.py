@@ -34,8 +34,6 @@ from support.ensembles import agent, ensemble
 from support.fake_servers import gemini_wire as wire
 from support.fake_servers.http_fake import CUT, HANG, FakeHTTPServer, Pause, Reply, Script
 
-pytest.importorskip("google.genai")
-
 CANARY = "AIzaCanary-3c1e5a7b9d0f2e4a6c8b0d1f3e5"
 MODEL = "gemini-fake-1"
 
