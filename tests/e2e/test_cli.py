@@ -414,7 +414,10 @@ def test_a_plain_install_has_no_scripted_provider(project: Path) -> None:
         timeout=60,
         check=True,
     )
-    assert names.stdout == "['local', 'ollama', 'openai-compatible']\n"  # built-ins only
+    assert names.stdout == (  # built-ins only
+        "['anthropic', 'anthropic-api', 'gemini', 'google', 'google-gemini', 'local', 'ollama', "
+        "'openai-compatible']\n"
+    )
     for args in (("validate", "double.yaml"), ("invoke", "double.yaml", "go", "-o", "json")):
         done = subprocess.run(
             [*_command(), *args],
