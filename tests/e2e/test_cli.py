@@ -432,7 +432,8 @@ def test_a_plain_install_has_no_scripted_provider(project: Path) -> None:
         report = done.stdout + done.stderr
         assert (
             "double.yaml:5:15: error[unknown-provider]: provider 'scripted' is not available "
-            "here (available: local, ollama, openai-compatible)"
+            "here (available: anthropic, anthropic-api, gemini, google, google-gemini, local, "
+            "ollama, openai-compatible)"
         ) in report
         assert "Traceback" not in report
     with_plugins = llm_orc(project, "invoke", "double.yaml", "go", "-o", "text")
