@@ -41,6 +41,10 @@ class ModelProfile:
     price_per_million_input_tokens: Annotated[float, Field(ge=0)] | None = None
     price_per_million_output_tokens: Annotated[float, Field(ge=0)] | None = None
     max_concurrency: Annotated[int, Field(ge=1)] | None = None
+    api_key_env: Name | None = None
+    """The environment variable holding the key (never the key itself)."""
+    idle_timeout_seconds: Annotated[float, Field(gt=0)] | None = None
+    """Longest wait for the first text and between texts of an attempt."""
     source: str = BUILTIN_SOURCE
     """Where the profile was defined: a file path, or `<built-in>`."""
 

@@ -166,11 +166,16 @@ def _summary(result: RunResult) -> Group:
         (result.status.value, f"bold {status_style}"),
         f" in {result.duration_seconds:.1f}s · ",
         f"{result.count(AgentStatus.SUCCEEDED)}/{len(result.agents)} agents succeeded · ",
-        f"{usage.input_tokens} in + {usage.output_tokens} out tokens · ${usage.cost:.4f}",
+        f"{usage.input_tokens} in + {usage.output_tokens} out tokens · {usage.cost_text}",
     )
     problems = [  # the table cuts long messages: failures are repeated here in full
         Text(f"  {agent.name}: {agent.error}", style="red")
         for agent in result.agents
         if agent.status is AgentStatus.FAILED
     ]
-    return Group(line, *problems)
+    truncated = [
+        Text(f"  {agent.name}: truncated (the output was cut at max_tokens)", style="yellow")
+        for agent in result.agents
+        if agent.finish_reason == "length"
+    ]
+    return Group(line, *problems, *truncated)

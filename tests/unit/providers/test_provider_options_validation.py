@@ -1,0 +1,39 @@
+"""A provider's declared `options_schema` is checked by the validator, located at the option."""
+
+from __future__ import annotations
+
+from llm_orc.config.profiles import builtin_profiles
+from llm_orc.validation import Severity, validate_ensemble_text, validate_profiles_text
+
+PROVIDERS = ["local", "scripted"]
+
+
+def test_a_profiles_file_option_of_the_wrong_type_is_an_error_at_its_value() -> None:
+    text = "name: small\nmodel: m\nprovider: local\noptions:\n  top_k: lots\n  seed: 3\n"
+    report = validate_profiles_text(text, providers=PROVIDERS)
+    [diagnostic] = report.diagnostics
+    assert diagnostic.code == "invalid-option" and diagnostic.is_error
+    assert "top_k" in diagnostic.message
+    assert (diagnostic.range.start.line, diagnostic.range.start.column) == (4, 9)
+
+
+def test_an_option_the_provider_does_not_read_is_a_warning_with_a_suggestion() -> None:
+    text = "name: small\nmodel: m\nprovider: local\noptions:\n  topk: 3\n"
+    [diagnostic] = validate_profiles_text(text, providers=PROVIDERS).diagnostics
+    assert diagnostic.code == "unknown-option" and diagnostic.severity is Severity.WARNING
+    assert "'topk'" in diagnostic.message and "top_k" in diagnostic.message
+    assert diagnostic.range.start.line == 4
+
+
+def test_an_agents_own_options_are_checked_by_its_profiles_provider() -> None:
+    text = (
+        "name: e\nagents:\n  - name: a\n    model_profile: local\n    options:\n      n_ctx: 10\n"
+    )
+    report = validate_ensemble_text(text, profiles=builtin_profiles(), providers=PROVIDERS)
+    [diagnostic] = report.diagnostics
+    assert diagnostic.code == "invalid-option" and diagnostic.range.start.line == 5
+
+
+def test_providers_without_a_schema_are_not_checked() -> None:
+    text = "name: s\nmodel: m\nprovider: scripted\noptions:\n  anything: [1, 2]\n"
+    assert validate_profiles_text(text, providers=PROVIDERS).diagnostics == []
