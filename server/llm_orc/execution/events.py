@@ -34,10 +34,12 @@ class Usage:
     """Part of output_tokens spent reasoning."""
     estimated: bool = False
     """Some count was estimated: the provider did not report it."""
+    cost_reason: str | None = None
+    """Why `cost` is None (one line per distinct reason, joined by "; "); None when known."""
 
     @classmethod
-    def of(cls, tokens: TokenUsage, cost: float | None) -> Usage:
-        """The usage of one attempt: its tokens and their cost."""
+    def of(cls, tokens: TokenUsage, cost: float | None, cost_reason: str | None = None) -> Usage:
+        """The usage of one attempt: its tokens and their cost (or why it is unknown)."""
         return cls(
             tokens.input_tokens,
             tokens.output_tokens,
@@ -46,6 +48,7 @@ class Usage:
             tokens.cache_write_tokens,
             tokens.reasoning_tokens,
             tokens.estimated,
+            None if cost is not None else cost_reason or "the cost is unknown",
         )
 
     @property
@@ -66,6 +69,7 @@ class Usage:
             self.cache_write_tokens + other.cache_write_tokens,
             self.reasoning_tokens + other.reasoning_tokens,
             self.estimated or other.estimated,
+            _joined(self.cost_reason, other.cost_reason),
         )
 
     def to_document(self) -> dict[str, Any]:
@@ -79,6 +83,7 @@ class Usage:
             "reasoning_tokens": self.reasoning_tokens,
             "estimated": self.estimated,
             "cost_usd": None if self.cost is None else round(self.cost, 8),
+            "cost_reason": None if self.cost is not None else self.cost_reason or "unknown",
         }
 
     @classmethod
@@ -92,7 +97,15 @@ class Usage:
             doc["cache_write_tokens"],
             doc["reasoning_tokens"],
             doc["estimated"],
+            doc.get("cost_reason"),
         )
+
+
+def _joined(first: str | None, second: str | None) -> str | None:
+    """Both reasons, each once."""
+    if first is None or second is None or second in first.split("; "):
+        return first or second
+    return f"{first}; {second}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -657,11 +657,11 @@ class EnsembleRun:
             reported = exc.usage if isinstance(exc, ProviderError) else None
             spent = reported or _streamed_usage(request, streamed)
             if spent is not None:
-                result.usage = result.usage + Usage.of(spent, settings.cost(spent))
+                result.usage = result.usage + settings.priced(spent)
             raise
         finally:
             live = False
-        usage = Usage.of(generation.usage, settings.cost(generation.usage))
+        usage = settings.priced(generation.usage)
         result.usage = result.usage + usage
         return generation, usage
 
