@@ -89,6 +89,8 @@ class Pricing:
             return f"cost unknown: {self.reason}"
         if self.source == "free":
             return "free (runs on your own machine or server)"
+        if not any(self.per_million.values()):
+            return "free (the profile's prices are 0)"
         rates = ", ".join(
             f"${value:.6g}/M {kind.replace('_', ' ')}" for kind, value in self.per_million.items()
         )

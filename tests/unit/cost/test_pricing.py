@@ -20,7 +20,6 @@ from llm_orc.providers.registry import register_provider
 from support.ensembles import agent, ensemble, scripted_profiles
 
 NO_PRICES: dict[str, float | None] = {}
-TOKENS = {"input_tokens": 10_000, "output_tokens": 2_000}
 
 
 def test_a_cloud_model_is_priced_by_the_table_including_its_cache_tokens() -> None:

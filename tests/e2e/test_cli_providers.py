@@ -1,0 +1,227 @@
+"""Cost, budgets and `llm-orc providers` through the CLI, on the `metered` third-party plugin
+(tests/plugins/llm_orc_metered: priced by the genai-prices table) and the scripted double."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import genai_prices
+import pytest
+
+from llm_orc.schemas import schema_validator
+
+MODEL = "claude-sonnet-4-20250514"
+CANARY = "sk-canary-5f2b9c1e-never-print-me"
+
+CONFIG = f"""\
+model_profiles:
+  metered:
+    provider: metered
+    model: {MODEL}
+    options: {{input_tokens: 1000, output_tokens: 500, cache_read_tokens: 200}}
+  mystery:
+    provider: metered
+    model: a-model-no-table-knows
+  free:
+    provider: scripted
+    model: fake
+"""
+
+PRICED = """\
+name: priced
+default_task: go
+agents:
+  - name: one
+    model_profile: metered
+  - name: two
+    model_profile: free
+    depends_on: [one]
+"""
+
+CHAIN = """\
+name: chain
+default_task: go
+max_cost: 100
+agents:
+  - name: first
+    model_profile: metered
+  - name: second
+    model_profile: metered
+    depends_on: [first]
+  - name: third
+    model_profile: metered
+    depends_on: [second]
+"""
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).parent / "llm-orc"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "llm_orc.cli.main"]
+
+
+@pytest.fixture
+def project(tmp_path: Path, isolated_config: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / ".llm-orc" / "ensembles").mkdir(parents=True)
+    (root / ".llm-orc" / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    (root / ".llm-orc" / "ensembles" / "priced.yaml").write_text(PRICED, encoding="utf-8")
+    (root / ".llm-orc" / "ensembles" / "chain.yaml").write_text(CHAIN, encoding="utf-8")
+    return root
+
+
+def llm_orc(
+    project: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*_command(), *args],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "160", **(env or {})},
+        timeout=60,
+    )
+
+
+def table_cost() -> float:
+    usage = genai_prices.Usage(input_tokens=1000, output_tokens=500, cache_read_tokens=200)
+    return float(genai_prices.calc_price(usage, MODEL, provider_id="anthropic").total_price)
+
+
+def test_a_plugin_providers_agents_are_priced_by_the_table_per_agent_and_in_total(
+    project: Path,
+) -> None:
+    done = llm_orc(project, "invoke", "priced", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    schema_validator("result").validate(doc)
+    one, two = doc["agents"]
+    assert one["provider"] == "metered"
+    assert one["usage"]["cost_usd"] == pytest.approx(table_cost())
+    assert one["usage"]["cache_read_tokens"] == 200
+    assert two["usage"]["cost_usd"] == 0
+    assert doc["totals"]["usage"]["cost_usd"] == pytest.approx(table_cost())
+    assert doc["budget"] is None and doc["stopped_reason"] is None
+
+
+def test_an_unknown_price_is_null_with_its_reason_never_zero(project: Path) -> None:
+    (project / "odd.yaml").write_text(
+        "name: odd\nagents:\n  - name: a\n    model_profile: mystery\n", encoding="utf-8"
+    )
+    done = llm_orc(project, "invoke", "odd.yaml", "go", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    usage = json.loads(done.stdout)["totals"]["usage"]
+    assert usage["cost_usd"] is None
+    assert "a-model-no-table-knows" in usage["cost_reason"]
+    assert "price_per_million_input_tokens" in usage["cost_reason"]
+    markdown = llm_orc(project, "invoke", "odd.yaml", "go", "-o", "markdown")
+    assert "cost unknown" in markdown.stdout
+
+
+def test_max_cost_stops_the_run_and_says_so(project: Path) -> None:
+    # Each agent costs table_cost(): a budget of 1.5 of them lets two agents run, not three.
+    budget = f"{1.5 * table_cost():.8f}"
+    done = llm_orc(project, "invoke", "chain", "-o", "json", "--max-cost", budget)
+    assert done.returncode == 1
+    doc = json.loads(done.stdout)
+    assert doc["stopped_reason"] == "budget"
+    assert [a["status"] for a in doc["agents"]] == ["succeeded", "succeeded", "skipped"]
+    assert doc["agents"][2]["error"]["message"].startswith("budget: ")
+    assert doc["budget"]["spent_usd"] == pytest.approx(2 * table_cost())
+    assert "llm-orc: stopped by the budget" in done.stderr
+    assert "Traceback" not in done.stderr
+    within = llm_orc(project, "invoke", "chain", "-o", "json")  # the ensemble's own $100
+    assert within.returncode == 0, within.stderr
+    assert json.loads(within.stdout)["budget"]["max_cost_usd"] == 100
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "a dollar"])
+def test_a_max_cost_that_is_not_a_positive_number_is_a_usage_error(
+    project: Path, value: str
+) -> None:
+    done = llm_orc(project, "invoke", "chain", "--max-cost", value)
+    assert done.returncode == 2
+    assert "--max-cost: must be a positive number of US dollars" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def listening() -> Iterator[int]:
+    """A loopback port that accepts connections (the kernel completes them: no thread)."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        return int(server.getsockname()[1])
+
+
+def _with_endpoint(project: Path, port: int, *, api_key_env: str = "METERED_KEY") -> None:
+    config = CONFIG + (
+        f"  remote:\n    provider: metered\n    model: {MODEL}\n"
+        f"    base_url: http://127.0.0.1:{port}/v1?key=hidden\n    api_key_env: {api_key_env}\n"
+    )
+    (project / ".llm-orc" / "config.yaml").write_text(config, encoding="utf-8")
+    (project / ".llm-orc" / "ensembles" / "remote.yaml").write_text(
+        "name: remote\nagents:\n  - name: a\n    model_profile: remote\n", encoding="utf-8"
+    )
+
+
+def test_providers_reports_each_profile_and_never_shows_a_key(
+    project: Path, listening: int
+) -> None:
+    _with_endpoint(project, listening)
+    done = llm_orc(project, "providers", env={"METERED_KEY": CANARY})
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "profile 'remote': metered/" in out
+    assert "used by remote" in out
+    assert "credentials: found in $METERED_KEY" in out
+    assert f"endpoint: http://127.0.0.1:{listening} reachable" in out
+    assert "price table (anthropic" in out
+    assert "cost unknown" in out  # the `mystery` profile: a warning, not a failure
+    assert CANARY not in out + done.stderr
+    assert "hidden" not in out  # the URL's query is never printed
+
+
+def test_providers_exits_1_with_what_to_do_when_a_used_profile_cannot_run(
+    project: Path, closed_port: int
+) -> None:
+    _with_endpoint(project, closed_port)
+    done = llm_orc(project, "providers", "remote")
+    assert done.returncode == 1
+    out = done.stdout
+    assert "FAIL  credentials: not found: set $METERED_KEY" in out
+    assert f"FAIL  endpoint: http://127.0.0.1:{closed_port} unreachable" in out
+    assert "cannot run, used by an ensemble: remote" in out
+    assert "profile 'metered'" not in out  # only the profiles the named ensemble uses
+
+
+def test_offline_skips_the_probe_and_config_check_is_the_same_report(
+    project: Path, closed_port: int
+) -> None:
+    _with_endpoint(project, closed_port)
+    env = {"METERED_KEY": CANARY}
+    offline = llm_orc(project, "providers", "--offline", env=env)
+    assert offline.returncode == 0, offline.stdout
+    assert "skip  endpoint:" in offline.stdout and "not probed (--offline)" in offline.stdout
+    check = llm_orc(project, "config", "check", "--offline", env=env)
+    assert check.returncode == 0
+    assert check.stdout == offline.stdout
+
+
+def test_a_provider_that_is_not_installed_is_a_located_gap(project: Path) -> None:
+    (project / ".llm-orc" / "config.yaml").write_text(
+        CONFIG + "  gone:\n    provider: nowhere\n    model: m\n", encoding="utf-8"
+    )
+    done = llm_orc(project, "providers", "--offline")
+    assert "FAIL  provider: 'nowhere' is not a provider here" in done.stdout
+    assert done.returncode == 0  # no ensemble uses `gone`
