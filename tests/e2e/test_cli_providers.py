@@ -14,6 +14,7 @@ from pathlib import Path
 import genai_prices
 import pytest
 
+from llm_orc.pricing.cost import pricing_for
 from llm_orc.schemas import schema_validator
 
 MODEL = "claude-sonnet-4-20250514"
@@ -24,6 +25,7 @@ model_profiles:
   metered:
     provider: metered
     model: {MODEL}
+    max_tokens: 500
     options: {{input_tokens: 1000, output_tokens: 500, cache_read_tokens: 200}}
   mystery:
     provider: metered
@@ -225,3 +227,40 @@ def test_a_provider_that_is_not_installed_is_a_located_gap(project: Path) -> Non
     done = llm_orc(project, "providers", "--offline")
     assert "FAIL  provider: 'nowhere' is not a provider here" in done.stdout
     assert done.returncode == 0  # no ensemble uses `gone`
+
+
+def test_plan_estimates_what_it_can_and_says_why_not_for_the_rest(project: Path) -> None:
+    (project / "mixed.yaml").write_text(
+        "name: mixed\ndefault_task: go\nmax_cost: 0.001\nagents:\n"
+        "  - name: paid\n    model_profile: metered\n"
+        "  - name: odd\n    model_profile: mystery\n"
+        "  - name: free\n    model_profile: free\n    depends_on: [paid]\n",
+        encoding="utf-8",
+    )
+    done = llm_orc(project, "plan", "mixed.yaml")
+    assert done.returncode == 0, done.stderr
+    lines = {line.split(":")[0].strip(): line for line in done.stdout.splitlines()}
+    paid = lines["paid"]
+    tokens_in = int(paid.split("(")[1].split(" in")[0])
+    expected = pricing_for("metered", MODEL, None, {}).per_million
+    cost = (tokens_in * expected["input"] + 500 * expected["output"]) / 1e6
+    assert f"paid: <= ${cost:.4f} ({tokens_in} in + 500 out tokens at " in paid
+    assert "odd: no estimate: " in lines["odd"] and "not in the price table" in lines["odd"]
+    assert "free: $0 (free)" in done.stdout
+    assert "plus 1 agent(s) without an estimate (odd)" in done.stdout
+    assert "max_cost: $0.001: the run may reach it and stop" in done.stdout
+
+
+def test_a_budget_over_an_agent_of_unknown_cost_is_a_located_warning(project: Path) -> None:
+    (project / "blind.yaml").write_text(
+        "name: blind\nmax_cost: 1\nagents:\n"
+        "  - name: known\n    model_profile: metered\n"
+        "  - name: odd\n    model_profile: mystery\n",
+        encoding="utf-8",
+    )
+    done = llm_orc(project, "validate", "blind.yaml")
+    assert done.returncode == 0, done.stdout
+    warnings = [line for line in done.stdout.splitlines() if "unknown-cost" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("blind.yaml:7:5: warning[unknown-cost]: agent 'odd'")
+    assert "max_cost counts it as 0" in warnings[0]
