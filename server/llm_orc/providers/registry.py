@@ -30,6 +30,8 @@ ENTRY_POINT_GROUP = "llm_orc.providers"
 
 _BUILTIN: dict[str, str] = {
     "local": "llm_orc.providers.local:LocalProvider",
+    "openai-compatible": "llm_orc.providers.openai_compatible:OpenAICompatibleProvider",
+    "ollama": "llm_orc.providers.ollama:OllamaProvider",
 }
 
 _registered: dict[str, type[Provider] | Provider] = {}

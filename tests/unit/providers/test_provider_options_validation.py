@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from llm_orc.config.profiles import builtin_profiles
+import sys
+
+import pytest
+
+from llm_orc.config.profiles import ModelProfile, builtin_profiles
+from llm_orc.providers.registry import provider_names
 from llm_orc.validation import Severity, validate_ensemble_text, validate_profiles_text
 
 PROVIDERS = ["local", "scripted"]
@@ -37,3 +42,26 @@ def test_an_agents_own_options_are_checked_by_its_profiles_provider() -> None:
 def test_providers_without_a_schema_are_not_checked() -> None:
     text = "name: s\nmodel: m\nprovider: scripted\noptions:\n  anything: [1, 2]\n"
     assert validate_profiles_text(text, providers=PROVIDERS).diagnostics == []
+
+
+def test_a_profile_whose_sdk_is_missing_is_a_located_error_naming_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "openai", None)  # as if the extra were not installed
+    text = "name: gpt\nmodel: gpt-5\nprovider: openai-compatible\n"
+    [diagnostic] = validate_profiles_text(text, providers=provider_names()).diagnostics
+    assert diagnostic.code == "provider-unavailable" and diagnostic.is_error
+    assert "pip install 'llm-orc[openai]'" in diagnostic.message
+    assert diagnostic.range.start.line == 2
+
+    profiles = {**builtin_profiles(), "gpt": ModelProfile("gpt", "gpt-5", "openai-compatible")}
+    ensemble_text = "name: e\nagents:\n  - name: a\n    model_profile: gpt\n"
+    report = validate_ensemble_text(ensemble_text, profiles=profiles, providers=provider_names())
+    [diagnostic] = report.diagnostics
+    assert diagnostic.code == "provider-unavailable" and "llm-orc[openai]" in diagnostic.message
+    assert diagnostic.range.start.line == 3
+
+
+def test_an_installed_sdk_is_not_reported() -> None:
+    text = "name: llama\nmodel: llama3\nprovider: ollama\noptions:\n  num_ctx: 8192\n"
+    assert validate_profiles_text(text, providers=provider_names()).diagnostics == []
