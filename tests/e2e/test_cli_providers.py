@@ -16,6 +16,8 @@ import pytest
 
 from llm_orc.pricing.cost import pricing_for
 from llm_orc.schemas import schema_validator
+from support.fake_servers import openai_wire as wire
+from support.fake_servers.http_fake import FakeHTTPServer, Reply, Script
 
 MODEL = "claude-sonnet-4-20250514"
 CANARY = "sk-canary-5f2b9c1e-never-print-me"
@@ -264,3 +266,57 @@ def test_a_budget_over_an_agent_of_unknown_cost_is_a_located_warning(project: Pa
     assert len(warnings) == 1
     assert warnings[0].startswith("blind.yaml:7:5: warning[unknown-cost]: agent 'odd'")
     assert "max_cost counts it as 0" in warnings[0]
+
+
+def _openai_project(project: Path, url: str, prices: str) -> None:
+    config = (
+        "model_profiles:\n  oa:\n    provider: openai-compatible\n"
+        f"    model: {wire.MODEL}\n    base_url: {url}/v1\n{prices}"
+    )
+    (project / ".llm-orc" / "config.yaml").write_text(config, encoding="utf-8")
+
+
+def test_a_budget_stops_a_run_on_a_real_sdk_provider_with_cache_prices(project: Path) -> None:
+    """openai-compatible (the openai SDK) on a loopback server that reports cached tokens:
+    each agent costs (600 x input + 400 x cache read + 100 x output) / 1e6 at the profile's
+    prices, and a budget of 1.5 agents stops the chain after two."""
+    per_agent = (600 * 2.0 + 400 * 0.5 + 100 * 8.0) / 1e6
+    prices = (
+        "    price_per_million_input_tokens: 2\n    price_per_million_output_tokens: 8\n"
+        "    price_per_million_cache_read_tokens: 0.5\n"
+    )
+    reply = wire.stream(["fine"], usage=None)
+    body = [*reply.body[:-1], wire.usage_chunk(1000, 100, cached=400), wire.DONE]
+    with FakeHTTPServer(Script(Reply(200, body, content_type="text/event-stream"))) as server:
+        _openai_project(project, server.url, prices)
+        (project / "oa.yaml").write_text(
+            CHAIN.replace("name: chain", "name: oa").replace(
+                "model_profile: metered", "model_profile: oa"
+            ),
+            encoding="utf-8",
+        )
+        done = llm_orc(
+            project, "invoke", "oa.yaml", "-o", "json", "--max-cost", f"{1.5 * per_agent}"
+        )
+        report = llm_orc(project, "providers", "oa.yaml")
+    doc = json.loads(done.stdout)
+    first = doc["agents"][0]["usage"]
+    assert (first["input_tokens"], first["cache_read_tokens"]) == (1000, 400)
+    assert first["cost_usd"] == pytest.approx(per_agent)
+    assert doc["stopped_reason"] == "budget"
+    assert [a["status"] for a in doc["agents"]] == ["succeeded", "succeeded", "skipped"]
+    assert doc["totals"]["usage"]["cost_usd"] == pytest.approx(2 * per_agent)
+    assert f"endpoint: {server.url} reachable" in report.stdout
+    assert report.returncode == 0, report.stdout
+
+
+def test_a_loopback_openai_server_without_prices_has_an_unknown_cost(project: Path) -> None:
+    with FakeHTTPServer(Script(wire.stream(["fine"]))) as server:
+        _openai_project(project, server.url, "")
+        (project / "one.yaml").write_text(
+            "name: one\nagents:\n  - name: a\n    model_profile: oa\n", encoding="utf-8"
+        )
+        done = llm_orc(project, "invoke", "one.yaml", "go", "-o", "json")
+    usage = json.loads(done.stdout)["agents"][0]["usage"]
+    assert usage["cost_usd"] is None
+    assert f"the price table knows no provider at {server.url}/v1" in usage["cost_reason"]
