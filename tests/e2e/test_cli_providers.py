@@ -320,3 +320,17 @@ def test_a_loopback_openai_server_without_prices_has_an_unknown_cost(project: Pa
     usage = json.loads(done.stdout)["agents"][0]["usage"]
     assert usage["cost_usd"] is None
     assert f"the price table knows no provider at {server.url}/v1" in usage["cost_reason"]
+
+
+def test_the_rich_view_shows_each_agents_cost_and_the_known_part_of_an_unknown_total(
+    project: Path,
+) -> None:
+    (project / "both.yaml").write_text(
+        "name: both\nagents:\n  - name: paid\n    model_profile: metered\n"
+        "  - name: odd\n    model_profile: mystery\n    depends_on: [paid]\n",
+        encoding="utf-8",
+    )
+    done = llm_orc(project, "invoke", "both.yaml", "go", "-o", "rich")
+    assert done.returncode == 0, done.stderr
+    assert f"${table_cost():.4f}" in done.stderr  # the paid agent's row, live
+    assert f"at least ${table_cost():.4f} (cost unknown for odd)" in done.stdout
