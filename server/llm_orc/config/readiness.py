@@ -103,6 +103,13 @@ def _credentials(profile: ModelProfile, provider: str, env: dict[str, str]) -> C
     variables = credential_variables(provider, api_key_env)
     if not variables:
         return Check(OK, "credentials", "none needed")
+    if (
+        provider in ("openai-compatible", "openai")
+        and not api_key_env
+        and profile.base_url is not None
+        and "api.openai.com" not in profile.base_url
+    ):  # OPENAI_API_KEY goes to OpenAI only: a server of your own is given a key by api_key_env
+        return Check(OK, "credentials", "none needed (set api_key_env if your server wants one)")
     found = find_credential(provider, api_key_env, environ=env)
     names = " or ".join(f"${name}" for name in variables)
     if found is not None:
