@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from llm_orc.config.ensemble import Agent
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.events import Usage
-from llm_orc.pricing.cost import PRICE_FIELDS, Pricing, pricing_for
+from llm_orc.pricing.cost import PRICE_FIELDS, Pricing, needs_table, pricing_for
 from llm_orc.providers.base import TokenUsage
 
 T = TypeVar("T")
@@ -35,13 +35,19 @@ class AgentSettings:
     api_key_env: str | None = None
     idle_timeout_seconds: float | None = None
 
+    def price_overrides(self) -> dict[str, float | None]:
+        """The profile's own prices by kind (input, output, cache_read, cache_write)."""
+        return {kind: getattr(self, field_name) for kind, field_name in PRICE_FIELDS.items()}
+
     def pricing(self) -> Pricing:
         """How this agent's tokens are priced: the price table with the profile's prices on
         top (`llm_orc.pricing.cost`)."""
-        overrides = {kind: getattr(self, field_name) for kind, field_name in PRICE_FIELDS.items()}
         return pricing_for(
-            self.provider, self.model, self.base_url, overrides, profile=self.profile
+            self.provider, self.model, self.base_url, self.price_overrides(), profile=self.profile
         )
+
+    def needs_price_table(self) -> bool:
+        return needs_table(self.provider, self.price_overrides())
 
     def cost(self, tokens: TokenUsage) -> float | None:
         """USD for TOKENS (None: unknown; `pricing().reason` says why)."""

@@ -61,6 +61,7 @@ from llm_orc.execution.result import (
     RunStatus,
 )
 from llm_orc.execution.retry import backoff_delay
+from llm_orc.pricing.table import load_table, table_loaded
 from llm_orc.providers.base import (
     Generation,
     GenerationRequest,
@@ -321,6 +322,7 @@ class EnsembleRun:
         return result
 
     async def _schedule(self) -> None:
+        await self._load_price_table()
         remaining = {name: len(set(deps)) for name, deps in self._graph.depends_on.items()}
         dependents = self._graph.dependents
         for name in self._graph.order:
@@ -347,6 +349,20 @@ class EnsembleRun:
         if self._max_cost is None:
             return None
         return spending(self._max_cost, ((r.name, r.usage) for r in self.results.values()))
+
+    async def _load_price_table(self) -> None:
+        """Import the price table in a thread (once per process) when an agent's cost needs
+        it, so that pricing the first attempt never stalls the event loop."""
+        if table_loaded():
+            return
+        for agent in self.ensemble.agents:
+            try:
+                settings = resolve_settings(agent, self.profiles.get(agent.profile_name))
+            except SettingsError:
+                continue
+            if settings.needs_price_table():
+                await asyncio.to_thread(load_table)
+                return
 
     def _check_budget(self) -> None:
         """Raise `_BudgetReached` once the spent cost reaches `max_cost`."""

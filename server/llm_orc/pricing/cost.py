@@ -11,9 +11,10 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from llm_orc.pricing.table import NotInTable, TableEntry, look_up
+from llm_orc.pricing.table import NotInTable, TableEntry, is_free, look_up
 
 if TYPE_CHECKING:
     from genai_prices.types import ModelPrice
@@ -102,6 +103,12 @@ class Pricing:
         return f"{rates} from {where}"
 
 
+def needs_table(provider: str, overrides: dict[str, float | None]) -> bool:
+    """Whether pricing PROVIDER's model with these OVERRIDES reads the price table."""
+    own = {kind for kind, value in overrides.items() if value is not None}
+    return not {"input", "output"} <= own and not is_free(provider)
+
+
 def pricing_for(
     provider: str,
     model: str,
@@ -110,8 +117,23 @@ def pricing_for(
     *,
     profile: str = "",
 ) -> Pricing:
-    """The pricing of MODEL on PROVIDER, with a profile's OVERRIDES (kind -> USD/M or None)."""
-    own = {kind: value for kind, value in overrides.items() if value is not None}
+    """The pricing of MODEL on PROVIDER, with a profile's OVERRIDES (kind -> USD/M or None).
+
+    Looked up once per process for each distinct set of arguments (attempts are priced often).
+    """
+    own = tuple((kind, value) for kind, value in overrides.items() if value is not None)
+    return _pricing(provider, model, base_url, own, profile)
+
+
+@lru_cache(maxsize=4096)
+def _pricing(
+    provider: str,
+    model: str,
+    base_url: str | None,
+    own_prices: tuple[tuple[str, float], ...],
+    profile: str,
+) -> Pricing:
+    own = dict(own_prices)
     if "input" in own and "output" in own:
         rates = {
             "input": own["input"],

@@ -8,6 +8,7 @@ or a plugin with `free_of_charge = True`) cost nothing. Everything else is unkno
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,15 @@ def _url_known(api_url: str) -> bool:
     from genai_prices.data_snapshot import get_snapshot
 
     return any(re.match(p.api_pattern, api_url) for p in get_snapshot().providers)
+
+
+def table_loaded() -> bool:
+    return "genai_prices.data" in sys.modules
+
+
+def load_table() -> None:
+    """Import the table (about half a second, once per process): run it off the event loop."""
+    import genai_prices.data  # noqa: F401
 
 
 def table_version() -> str:
