@@ -4,6 +4,7 @@ runs and skips the rest, and the result says so."""
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import pytest
 
@@ -14,6 +15,14 @@ from llm_orc.execution.events import AgentCancelled, AgentSkipped, RunEvent, eve
 from llm_orc.execution.result import AgentStatus, RunResult, RunStatus
 from llm_orc.execution.runner import run
 from llm_orc.execution.scheduler import RunOptions
+from llm_orc.providers.base import (
+    Generation,
+    GenerationRequest,
+    TextSink,
+    TokenUsage,
+    TransientProviderError,
+)
+from llm_orc.providers.registry import register_provider
 from llm_orc.schemas import schema_validator
 from support.ensembles import agent, ensemble, scripted_profiles
 
@@ -125,3 +134,36 @@ def test_run_options_refuse_a_budget_that_is_not_a_positive_number(value: object
 def test_an_ensemble_refuses_a_budget_that_is_not_positive() -> None:
     with pytest.raises(InvalidFieldError, match="max_cost"):
         ensemble(agent("a"), max_cost=0)
+
+
+class _CostlyFailures:
+    """Every attempt streams, then fails transiently, reporting what it used (it costs money)."""
+
+    name: ClassVar[str] = "costly-failures"
+    default_max_concurrency: ClassVar[int | None] = None
+    attempts = 0
+
+    async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
+        type(self).attempts += 1
+        on_text("partial ")
+        raise TransientProviderError("the stream was cut", usage=TokenUsage(0, 3))
+
+
+async def test_a_failed_attempt_that_reaches_the_budget_is_not_retried() -> None:
+    register_provider("costly-failures", _CostlyFailures)
+    profiles = priced()
+    profiles["flaky"] = ModelProfile(
+        name="flaky", model="m", provider="costly-failures", **DOLLAR_A_WORD
+    )
+    ens = ensemble(
+        agent("flaky", profile="flaky", retries={"count": 5, "initial_delay_seconds": 0}),
+        agent("after", "flaky", profile="paid", on_dependency_failure="continue"),
+        max_cost=2.0,
+    )
+    _CostlyFailures.attempts = 0
+    result, _ = await collect(ens, profiles)
+    assert _CostlyFailures.attempts == 1  # $3 spent by the failed attempt: no retry
+    assert result.agent("flaky").status is AgentStatus.CANCELLED
+    assert result.agent("flaky").usage.cost == pytest.approx(3.0)
+    assert result.agent("after").status is AgentStatus.SKIPPED
+    assert result.stopped_reason == "budget"
