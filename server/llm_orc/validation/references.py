@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 
+from llm_orc.config.profiles import SECRET_OPTION
 from llm_orc.validation.diagnostics import Diagnostic, Severity
 from llm_orc.validation.graph_checks import AgentView
 from llm_orc.validation.wording import did_you_mean
@@ -138,6 +139,7 @@ def agent_option_diagnostics(
             provider = profile.provider if profile is not None else None
         if isinstance(provider, str) and provider in providers:
             out += option_diagnostics(options, agent.path("options"), provider, source)
+        out += key_env_diagnostics(agent.body, agent.path(), source)
     return out
 
 
@@ -220,6 +222,40 @@ def profiles_file_provider_diagnostics(
         options = body.get("options")
         if isinstance(options, dict):
             out += option_diagnostics(options, (*at, "options"), provider, source)
+        out += key_env_diagnostics(body, at, source)
+    return out
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def key_env_diagnostics(body: Mapping[str, Any], at: Path, source: SourceMap) -> list[Diagnostic]:
+    """secret-in-profile: an `api_key_env` that is not a variable name (a key pasted in), or an
+    option named like a credential. The messages never repeat the value."""
+    out: list[Diagnostic] = []
+    name = body.get("api_key_env")
+    if isinstance(name, str) and not _ENV_NAME.fullmatch(name):
+        out.append(
+            Diagnostic(
+                "secret-in-profile",
+                "api_key_env takes the NAME of an environment variable (e.g. OPENAI_API_KEY), "
+                "not the key itself; put the key in that variable",
+                source.value_range((*at, "api_key_env")),
+            )
+        )
+    options = body.get("options")
+    if isinstance(options, dict):
+        for key in options:
+            if isinstance(key, str) and SECRET_OPTION.search(key):
+                out.append(
+                    Diagnostic(
+                        "secret-in-profile",
+                        f"option '{key}' looks like a credential: keys do not belong in "
+                        "options (they are shown and passed around); set api_key_env to the "
+                        "environment variable that holds it",
+                        source.value_range((*at, "options", key)),
+                    )
+                )
     return out
 
 

@@ -92,6 +92,8 @@ class FakeHTTPServer:
                 with fake._lock:
                     fake.connections += 1
                 super().setup()
+                # Small chunks go out at once (no Nagle delay against the client's delayed ACK).
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -266,3 +266,66 @@ def test_backoff_without_retry_after_is_unchanged() -> None:
 
     policy = RetryPolicy(count=2, initial_delay_seconds=0.5, max_delay_seconds=1.0)
     assert 0 <= backoff_delay(policy, 3, random.Random(1)) <= 1.0
+
+
+class StreamsThenWaits:
+    """Streams a piece, tells the test, then waits until cancelled."""
+
+    name: ClassVar[str] = "contract-double"
+    default_max_concurrency: ClassVar[int | None] = None
+
+    def __init__(self) -> None:
+        self.streamed = asyncio.Event()
+
+    async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
+        on_text("some paid-for text")
+        self.streamed.set()
+        await asyncio.Event().wait()
+        raise AssertionError("not reached")
+
+
+async def test_a_cancelled_agent_keeps_the_usage_of_what_it_streamed() -> None:
+    from llm_orc.execution.runner import prepare_run
+
+    double = StreamsThenWaits()
+    execution = prepare_run(
+        ensemble(agent("a", profile="p")),
+        "x",
+        profiles=_profiles(double),
+        emit=lambda _: None,
+        options=None,
+    )
+    task = asyncio.create_task(execution.execute())
+    await double.streamed.wait()
+    execution.cancel()
+    result = await task
+    cancelled = result.agent("a")
+    assert cancelled.status.value == "cancelled"
+    assert cancelled.usage.estimated and cancelled.usage.output_tokens > 0
+
+
+def test_an_unknown_cost_is_null_in_documents_and_reads_back() -> None:
+    from llm_orc.execution.events import Usage
+    from llm_orc.execution.result import AgentResult, AgentStatus, RunResult, RunStatus
+
+    unknown = Usage(5, 1, None, reasoning_tokens=1)
+    run_result = RunResult(
+        run_id="r",
+        ensemble="e",
+        input="x",
+        status=RunStatus.SUCCEEDED,
+        agents=[
+            AgentResult("a", AgentStatus.SUCCEEDED, "ok", usage=unknown, finish_reason="stop"),
+            AgentResult("b", AgentStatus.SUCCEEDED, "ok", usage=Usage(1, 1, 0.5)),
+        ],
+        execution_order=["a", "b"],
+        final_agent="b",
+        started_at="2026-01-01T00:00:00.000+00:00",
+        duration_seconds=1.0,
+    )
+    document = run_result.to_document()
+    schema_validator("result").validate(document)
+    assert document["agents"][0]["usage"]["cost_usd"] is None
+    assert document["totals"]["usage"]["cost_usd"] is None  # a sum with an unknown is unknown
+    again = RunResult.from_document(json.loads(json.dumps(document)))
+    assert again.agent("a").usage == unknown and again.agent("a").finish_reason == "stop"

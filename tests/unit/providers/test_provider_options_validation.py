@@ -65,3 +65,19 @@ def test_a_profile_whose_sdk_is_missing_is_a_located_error_naming_the_extra(
 def test_an_installed_sdk_is_not_reported() -> None:
     text = "name: llama\nmodel: llama3\nprovider: ollama\noptions:\n  num_ctx: 8192\n"
     assert validate_profiles_text(text, providers=provider_names()).diagnostics == []
+
+
+def test_a_key_pasted_into_a_profile_is_an_error_that_never_repeats_it() -> None:
+    key = "sk-proj-abcdefghijklmnop0123"
+    text = (
+        f"name: gpt\nmodel: m\nprovider: scripted\napi_key_env: {key}\noptions:\n  api_key: {key}\n"
+    )
+    report = validate_profiles_text(text, providers=PROVIDERS)
+    codes = [(d.code, d.range.start.line) for d in report.diagnostics]
+    assert codes == [("secret-in-profile", 3), ("secret-in-profile", 5)]
+    assert all(key not in d.message for d in report.diagnostics)
+
+
+def test_config_show_never_shows_an_option_named_like_a_key() -> None:
+    profile = ModelProfile("p", "m", "scripted", options={"api_key": "sk-x", "seed": 1})
+    assert profile.to_dict()["options"] == {"api_key": "***", "seed": 1}
