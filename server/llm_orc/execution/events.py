@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from llm_orc.providers.base import TokenUsage
 
 
+UNKNOWN_COST = "the cost is unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class Usage:
     """Tokens one agent used (all its attempts, failed and cancelled ones included) and what
@@ -37,6 +40,13 @@ class Usage:
     cost_reason: str | None = None
     """Why `cost` is None (one line per distinct reason, joined by "; "); None when known."""
 
+    def __post_init__(self) -> None:
+        """An unknown cost always says so; a known one has no reason."""
+        if self.cost is None and not self.cost_reason:
+            object.__setattr__(self, "cost_reason", UNKNOWN_COST)
+        elif self.cost is not None and self.cost_reason is not None:
+            object.__setattr__(self, "cost_reason", None)
+
     @classmethod
     def of(cls, tokens: TokenUsage, cost: float | None, cost_reason: str | None = None) -> Usage:
         """The usage of one attempt: its tokens and their cost (or why it is unknown)."""
@@ -48,7 +58,7 @@ class Usage:
             tokens.cache_write_tokens,
             tokens.reasoning_tokens,
             tokens.estimated,
-            None if cost is not None else cost_reason or "the cost is unknown",
+            cost_reason,
         )
 
     @property
@@ -83,7 +93,7 @@ class Usage:
             "reasoning_tokens": self.reasoning_tokens,
             "estimated": self.estimated,
             "cost_usd": None if self.cost is None else round(self.cost, 8),
-            "cost_reason": None if self.cost is not None else self.cost_reason or "unknown",
+            "cost_reason": self.cost_reason,
         }
 
     @classmethod
