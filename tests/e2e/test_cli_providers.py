@@ -334,3 +334,40 @@ def test_the_rich_view_shows_each_agents_cost_and_the_known_part_of_an_unknown_t
     assert done.returncode == 0, done.stderr
     assert f"${table_cost():.4f}" in done.stderr  # the paid agent's row, live
     assert f"at least ${table_cost():.4f} (cost unknown for odd)" in done.stdout
+
+
+def test_a_mixed_ensemble_costs_each_agent_by_its_own_rule_and_sums_them(project: Path) -> None:
+    """Four providers in one run: ollama (free), openai-compatible (the profile's prices),
+    metered (the price table) and scripted (free); the total is their sum."""
+    from support.fake_servers import ollama_wire
+
+    oa_reply = wire.stream(["from openai"], usage=(2000, 300))
+    with (
+        FakeHTTPServer(Script(oa_reply)) as oa,
+        FakeHTTPServer(Script(ollama_wire.stream(["from ollama"]))) as ol,
+    ):
+        config = CONFIG + (
+            f"  oa:\n    provider: openai-compatible\n    model: {wire.MODEL}\n"
+            f"    base_url: {oa.url}/v1\n"
+            "    price_per_million_input_tokens: 1.5\n    price_per_million_output_tokens: 6\n"
+            f"  ol:\n    provider: ollama\n    model: {ollama_wire.MODEL}\n    base_url: {ol.url}\n"
+        )
+        (project / ".llm-orc" / "config.yaml").write_text(config, encoding="utf-8")
+        (project / "mixed.yaml").write_text(
+            "name: mixed\nagents:\n"
+            "  - name: local\n    model_profile: ol\n"
+            "  - name: cloud\n    model_profile: oa\n"
+            "  - name: table\n    model_profile: metered\n"
+            "  - name: merge\n    model_profile: free\n    depends_on: [local, cloud, table]\n",
+            encoding="utf-8",
+        )
+        done = llm_orc(project, "invoke", "mixed.yaml", "go", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    cost = {a["name"]: a["usage"]["cost_usd"] for a in doc["agents"]}
+    assert doc["agents"][0]["usage"]["input_tokens"] == 21  # Ollama's own prompt_eval_count
+    assert cost["local"] == 0
+    assert cost["cloud"] == pytest.approx((2000 * 1.5 + 300 * 6) / 1e6)
+    assert cost["table"] == pytest.approx(table_cost())
+    assert cost["merge"] == 0
+    assert doc["totals"]["usage"]["cost_usd"] == pytest.approx(sum(cost.values()))
