@@ -371,3 +371,16 @@ def test_a_mixed_ensemble_costs_each_agent_by_its_own_rule_and_sums_them(project
     assert cost["table"] == pytest.approx(table_cost())
     assert cost["merge"] == 0
     assert doc["totals"]["usage"]["cost_usd"] == pytest.approx(sum(cost.values()))
+
+
+def test_a_local_profile_whose_model_file_is_missing_cannot_run(project: Path) -> None:
+    (project / ".llm-orc" / "config.yaml").write_text(
+        CONFIG + "  big:\n    provider: local\n    model: /nowhere/big-model.gguf\n",
+        encoding="utf-8",
+    )
+    (project / "big.yaml").write_text(
+        "name: big\nagents:\n  - name: a\n    model_profile: big\n", encoding="utf-8"
+    )
+    done = llm_orc(project, "providers", "big.yaml")
+    assert done.returncode == 1
+    assert "FAIL  model: model file '/nowhere/big-model.gguf' does not exist" in done.stdout

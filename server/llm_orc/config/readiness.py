@@ -81,6 +81,9 @@ def check_profile(profile: ModelProfile, environ: dict[str, str] | None = None) 
     report.endpoint, endpoint_check = _endpoint(profile, provider, env)
     if endpoint_check is not None:
         report.checks.append(endpoint_check)
+    model_check = _model(provider, profile.model)
+    if model_check is not None:
+        report.checks.append(model_check)
     report.checks.append(_price(profile))
     return report
 
@@ -158,6 +161,20 @@ def _host_port(url: str) -> str | None:
     port = port or (443 if parts.scheme == "https" else 80)
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return f"{parts.scheme}://{host}:{port}"
+
+
+def _model(provider: str, model: str) -> Check | None:
+    """For the embedded provider: the model file it would load (a cheap look, no import)."""
+    if provider != "local":
+        return None
+    from llm_orc.providers.base import ProviderUnavailableError
+    from llm_orc.providers.local import locate_model_file
+
+    try:
+        path = locate_model_file(model)
+    except ProviderUnavailableError as exc:
+        return Check(FAIL, "model", str(exc))
+    return Check(OK, "model", f"file {path}")
 
 
 def _price(profile: ModelProfile) -> Check:
