@@ -167,3 +167,15 @@ async def test_a_failed_attempt_that_reaches_the_budget_is_not_retried() -> None
     assert result.agent("flaky").usage.cost == pytest.approx(3.0)
     assert result.agent("after").status is AgentStatus.SKIPPED
     assert result.stopped_reason == "budget"
+
+
+async def test_the_result_document_and_its_schema_declare_the_same_keys() -> None:
+    ens = ensemble(agent("first", profile="paid"), agent("second", "first"), max_cost=1.0)
+    result, _ = await collect(ens, priced())
+    doc = result.to_document()
+    schema = schema_validator("result").schema
+    assert set(doc) == set(schema["properties"])
+    assert set(doc["totals"]["usage"]) == set(schema["$defs"]["usage"]["properties"])
+    budget = schema["properties"]["budget"]["oneOf"][1]
+    assert set(doc["budget"]) == set(budget["properties"])
+    assert doc["stopped_reason"] in schema["properties"]["stopped_reason"]["enum"]
