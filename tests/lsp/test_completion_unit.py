@@ -59,6 +59,7 @@ def test_root_keys_at_the_root_and_retries_keys_inside_retries() -> None:
         "task",
         "timeout_seconds",
         "max_concurrency",
+        "max_cost",
     ]
     items = complete(HEAD + "    retries:\n      count: 2\n      ‸\n")
     assert labels(items) == ["initial_delay_seconds", "max_delay_seconds"]

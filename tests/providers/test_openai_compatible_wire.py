@@ -196,7 +196,12 @@ async def test_429_with_retry_after_is_waited_then_the_retry_succeeds() -> None:
 async def test_500_then_success_and_the_usage_adds_up() -> None:
     script = Script(wire.error(500, "boom"), wire.stream(["fine"], usage=(10, 1)))
     with FakeHTTPServer(script) as server:
-        result, _ = await _run(server, retries=1, price_per_million_input_tokens=1.0)
+        result, _ = await _run(
+            server,
+            retries=1,
+            price_per_million_input_tokens=1.0,
+            price_per_million_output_tokens=0.0,  # unset, a loopback server's price is unknown
+        )
     usage = result.agent("a").usage
     assert result.agent("a").attempts == 2 and (usage.input_tokens, usage.output_tokens) == (10, 1)
     assert usage.cost == pytest.approx(10 / 1e6)

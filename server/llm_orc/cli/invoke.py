@@ -63,12 +63,15 @@ def _invoke(args: argparse.Namespace, interrupts: Interrupts) -> int:
             f"ensemble '{ensemble.name}' needs an input: pass INPUT, --input, -f FILE or pipe it"
         )
     formatter = _formatter(args, ensemble)
-    options = RunOptions(max_concurrency=args.max_concurrency, timeout_seconds=args.timeout)
+    options = RunOptions(
+        max_concurrency=args.max_concurrency, timeout_seconds=args.timeout, max_cost=args.max_cost
+    )
     live = getattr(formatter, "live", None)  # a live terminal view: restored on a hard exit
     if live is not None:
         interrupts.before_exit(live.stop)
     result, left_behind = _execute(ensemble, task, workspace, options, formatter, interrupts)
     _finish(formatter, result)
+    _report_budget(result)
     code = _exit_code(result)
     if left_behind:
         _exit_without_waiting(code, left_behind)
@@ -132,6 +135,17 @@ def _execute(
     if guard.failure is not None:
         raise guard.failure
     return finished.value, left_behind
+
+
+def _report_budget(result: RunResult) -> None:
+    """A run its budget stopped says so on standard error, whatever the output format."""
+    budget = result.budget
+    if result.stopped_reason == "budget" and budget is not None:
+        print(
+            f"llm-orc: stopped by the budget: ${budget.spent_usd:.6g} spent of max_cost "
+            f"${budget.max_cost_usd:g}; agents not finished were cancelled or skipped",
+            file=sys.stderr,
+        )
 
 
 def _exit_without_waiting(code: int, left_behind: int) -> NoReturn:

@@ -24,6 +24,7 @@ _COMMANDS = {
     "list-profiles": "llm_orc.cli.listing",
     "init": "llm_orc.cli.init",
     "config": "llm_orc.cli.config_show",
+    "providers": "llm_orc.cli.providers",
     "lsp": "llm_orc.cli.lsp",
 }
 
@@ -64,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("--max-concurrency", type=_positive_int, metavar="N")
     invoke.add_argument("--timeout", type=_positive_float, metavar="SECONDS")
+    invoke.add_argument(
+        "--max-cost",
+        type=_positive_dollars,
+        metavar="USD",
+        help="the run's budget in US dollars (overrides the ensemble's max_cost): once spent, "
+        "no agent starts and running ones are cancelled",
+    )
 
     validate = commands.add_parser(
         "validate",
@@ -100,7 +108,29 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands.add_parser(
         "show", help="print the effective configuration and where each value came from"
     )
+    _readiness_arguments(
+        config_commands.add_parser("check", help="the same report as `llm-orc providers`")
+    )
+    _readiness_arguments(
+        commands.add_parser(
+            "providers",
+            help="can each profile run here? provider, credentials, endpoint, price",
+            description="Per profile: provider installed (and which extra installs it), "
+            "credentials found (never shown), endpoint reachable (a short probe), model priced; "
+            "what to do about each gap. Exit 1 when a profile an ensemble uses cannot run.",
+        )
+    )
     return parser
+
+
+def _readiness_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "ensembles",
+        metavar="ENSEMBLE",
+        nargs="*",
+        help="check only the profiles these use (default: every profile)",
+    )
+    parser.add_argument("--offline", action="store_true", help="do not probe endpoints")
 
 
 def _output_format(text: str) -> str:
@@ -134,6 +164,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _positive_dollars(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of US dollars, not {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -148,7 +188,10 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    module = importlib.import_module(_COMMANDS[args.command])
+    command = args.command
+    if command == "config" and args.config_command == "check":
+        command = "providers"
+    module = importlib.import_module(_COMMANDS[command])
     from llm_orc.errors import LlmOrcError
 
     try:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 
 from llm_orc.cli.main import EXIT_OK
+from llm_orc.config.ensemble import Ensemble
+from llm_orc.config.profiles import ModelProfile
 from llm_orc.config.workspace import Workspace
 from llm_orc.execution.agent_settings import SettingsError, resolve_settings
 from llm_orc.execution.graph import graph_of
+from llm_orc.pricing.estimate import estimate_run
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -36,4 +39,32 @@ def run_command(args: argparse.Namespace) -> int:
     print(f"critical path ({len(path)} agents): {' -> '.join(path)}")
     limit = ensemble.max_concurrency
     print(f"max concurrency: {limit if limit else 'unlimited'}")
+    print()
+    print_cost_estimate(ensemble, workspace.profiles)
     return EXIT_OK
+
+
+def print_cost_estimate(ensemble: Ensemble, profiles: dict[str, ModelProfile]) -> None:
+    """At most what one attempt of each agent costs, and the total (`pricing/estimate.py`)."""
+    estimates = estimate_run(ensemble, profiles, None)
+    print("cost estimate (at most, one attempt each; input at ~4 characters a token):")
+    for item in estimates:
+        if item.cost is None:
+            print(f"  {item.agent}: no estimate: {item.reason}")
+        elif item.pricing == "free":
+            print(f"  {item.agent}: $0 (free)")
+        else:
+            print(
+                f"  {item.agent}: <= ${item.cost:.4f} ({item.input_tokens} in + "
+                f"{item.output_tokens} out tokens at {item.pricing})"
+            )
+    known = sum(item.cost for item in estimates if item.cost is not None)
+    unknown = [item.agent for item in estimates if item.cost is None]
+    total = f"total: <= ${known:.4f}"
+    if unknown:
+        total += f", plus {len(unknown)} agent(s) without an estimate ({', '.join(unknown)})"
+    print(total)
+    if ensemble.max_cost is not None:
+        fits = not unknown and known < ensemble.max_cost
+        verdict = "the estimate stays below it" if fits else "the run may reach it and stop"
+        print(f"max_cost: ${ensemble.max_cost:g}: {verdict}")

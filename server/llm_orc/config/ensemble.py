@@ -175,6 +175,8 @@ class Ensemble(_StrictModel):
     default_task: str | None = None
     timeout_seconds: float | None = Field(default=None, gt=0)
     max_concurrency: int | None = Field(default=None, ge=1)
+    max_cost: float | None = Field(default=None, gt=0)
+    """The run's budget in USD: reached, the run stops starting and cancels agents."""
     agents: tuple[Agent, ...] = Field(min_length=1)
     source: Path | None = Field(default=None, exclude=True)
     """The file the ensemble was loaded from, if any."""

@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 from llm_orc.config.ensemble import Agent
 from llm_orc.config.profiles import ModelProfile
+from llm_orc.execution.events import Usage
+from llm_orc.pricing.cost import PRICE_FIELDS, Pricing, needs_table, pricing_for
 from llm_orc.providers.base import TokenUsage
 
 T = TypeVar("T")
@@ -25,19 +27,43 @@ class AgentSettings:
     timeout_seconds: float | None
     options: dict[str, Any] = field(default_factory=dict)
     base_url: str | None = None
-    price_per_million_input_tokens: float = 0.0
-    price_per_million_output_tokens: float = 0.0
+    price_per_million_input_tokens: float | None = None
+    price_per_million_output_tokens: float | None = None
+    price_per_million_cache_read_tokens: float | None = None
+    price_per_million_cache_write_tokens: float | None = None
     profile_max_concurrency: int | None = None
     api_key_env: str | None = None
     idle_timeout_seconds: float | None = None
 
+    def price_overrides(self) -> dict[str, float | None]:
+        """The profile's own prices by kind (input, output, cache_read, cache_write)."""
+        return {kind: getattr(self, field_name) for kind, field_name in PRICE_FIELDS.items()}
+
+    def pricing(self) -> Pricing:
+        """How this agent's tokens are priced: the price table with the profile's prices on
+        top (`llm_orc.pricing.cost`)."""
+        return pricing_for(
+            self.provider, self.model, self.base_url, self.price_overrides(), profile=self.profile
+        )
+
+    def needs_price_table(self) -> bool:
+        return needs_table(self.provider, self.price_overrides())
+
     def cost(self, tokens: TokenUsage) -> float | None:
-        """USD for TOKENS at the profile's prices (cache tokens at the input price); None when
-        unknown."""
-        return (
-            tokens.input_tokens * self.price_per_million_input_tokens
-            + tokens.output_tokens * self.price_per_million_output_tokens
-        ) / 1_000_000
+        """USD for TOKENS (None: unknown; `pricing().reason` says why)."""
+        return self.priced(tokens).cost
+
+    def priced(self, tokens: TokenUsage) -> Usage:
+        """The usage of one attempt that used TOKENS: with its cost, or why it is unknown."""
+        pricing = self.pricing()
+        cost = pricing.cost(
+            tokens.input_tokens,
+            tokens.output_tokens,
+            tokens.cache_read_tokens,
+            tokens.cache_write_tokens,
+        )
+        reason = None if pricing.reason is None else f"profile '{self.profile}': {pricing.reason}"
+        return Usage.of(tokens, cost, reason)
 
 
 class SettingsError(Exception):
@@ -65,6 +91,12 @@ def resolve_settings(
         or DEFAULT_SYSTEM_PROMPT.format(name=agent.name)
     )
     options = {**(profile.options if profile else {}), **agent.options}
+    # A profile's prices are its model's: an agent that names its own model is not priced by them.
+    prices = {
+        name: getattr(profile, name)
+        for name in PRICE_FIELDS.values()
+        if profile is not None and model == profile.model and provider == profile.provider
+    }
     return AgentSettings(
         profile=profile.name if profile else "",
         model=model,
@@ -75,12 +107,7 @@ def resolve_settings(
         timeout_seconds=_first(agent.timeout_seconds, profile.timeout_seconds if profile else None),
         options=options,
         base_url=profile.base_url if profile else None,
-        price_per_million_input_tokens=(profile.price_per_million_input_tokens or 0.0)
-        if profile
-        else 0.0,
-        price_per_million_output_tokens=(profile.price_per_million_output_tokens or 0.0)
-        if profile
-        else 0.0,
+        **prices,
         profile_max_concurrency=profile.max_concurrency if profile else None,
         api_key_env=profile.api_key_env if profile else None,
         idle_timeout_seconds=profile.idle_timeout_seconds if profile else None,

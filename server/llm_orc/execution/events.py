@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from llm_orc.providers.base import TokenUsage
 
 
+UNKNOWN_COST = "the cost is unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class Usage:
     """Tokens one agent used (all its attempts, failed and cancelled ones included) and what
@@ -34,10 +37,19 @@ class Usage:
     """Part of output_tokens spent reasoning."""
     estimated: bool = False
     """Some count was estimated: the provider did not report it."""
+    cost_reason: str | None = None
+    """Why `cost` is None (one line per distinct reason, joined by "; "); None when known."""
+
+    def __post_init__(self) -> None:
+        """An unknown cost always says so; a known one has no reason."""
+        if self.cost is None and not self.cost_reason:
+            object.__setattr__(self, "cost_reason", UNKNOWN_COST)
+        elif self.cost is not None and self.cost_reason is not None:
+            object.__setattr__(self, "cost_reason", None)
 
     @classmethod
-    def of(cls, tokens: TokenUsage, cost: float | None) -> Usage:
-        """The usage of one attempt: its tokens and their cost."""
+    def of(cls, tokens: TokenUsage, cost: float | None, cost_reason: str | None = None) -> Usage:
+        """The usage of one attempt: its tokens and their cost (or why it is unknown)."""
         return cls(
             tokens.input_tokens,
             tokens.output_tokens,
@@ -46,6 +58,7 @@ class Usage:
             tokens.cache_write_tokens,
             tokens.reasoning_tokens,
             tokens.estimated,
+            cost_reason,
         )
 
     @property
@@ -66,6 +79,7 @@ class Usage:
             self.cache_write_tokens + other.cache_write_tokens,
             self.reasoning_tokens + other.reasoning_tokens,
             self.estimated or other.estimated,
+            _joined(self.cost_reason, other.cost_reason),
         )
 
     def to_document(self) -> dict[str, Any]:
@@ -79,6 +93,7 @@ class Usage:
             "reasoning_tokens": self.reasoning_tokens,
             "estimated": self.estimated,
             "cost_usd": None if self.cost is None else round(self.cost, 8),
+            "cost_reason": self.cost_reason,
         }
 
     @classmethod
@@ -92,7 +107,15 @@ class Usage:
             doc["cache_write_tokens"],
             doc["reasoning_tokens"],
             doc["estimated"],
+            doc.get("cost_reason"),
         )
+
+
+def _joined(first: str | None, second: str | None) -> str | None:
+    """Both reasons, each once."""
+    if first is None or second is None or second in first.split("; "):
+        return first or second
+    return f"{first}; {second}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

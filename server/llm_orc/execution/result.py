@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from llm_orc.errors import InvalidResultError
+from llm_orc.execution.budget import BudgetRecord
 from llm_orc.execution.events import Usage
 from llm_orc.schemas import load_schema
 
@@ -155,6 +156,11 @@ class RunResult:
     """ISO 8601 wall-clock time the run started (UTC)."""
     duration_seconds: float
     source: str | None = None
+    stopped_reason: str | None = None
+    """Why the run stopped before its agents were done, when not cancelled or timed out:
+    `budget` (its cost reached `max_cost`)."""
+    budget: BudgetRecord | None = None
+    """The run's `max_cost` and what it spent, when it had one."""
 
     @property
     def final_answer(self) -> str | None:
@@ -202,6 +208,8 @@ class RunResult:
                 "cancelled": self.count(AgentStatus.CANCELLED),
                 "usage": usage_document(_documented_total(self.agents)),
             },
+            "stopped_reason": self.stopped_reason,
+            "budget": None if self.budget is None else self.budget.to_document(),
         }
 
     @classmethod
@@ -228,6 +236,8 @@ class RunResult:
             started_at=document["started_at"],
             duration_seconds=document["duration_seconds"],
             source=document["source"],
+            stopped_reason=document.get("stopped_reason"),
+            budget=BudgetRecord.from_document(document.get("budget")),
         )
         _check_derived(document, result)
         return result

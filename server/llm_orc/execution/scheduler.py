@@ -33,6 +33,7 @@ from typing import TypedDict
 from llm_orc.config.ensemble import Agent, Ensemble
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.agent_settings import AgentSettings, SettingsError, resolve_settings
+from llm_orc.execution.budget import BUDGET, BudgetRecord, check_max_cost, spending, stop_reason
 from llm_orc.execution.events import (
     AgentCancelled,
     AgentFailed,
@@ -60,6 +61,7 @@ from llm_orc.execution.result import (
     RunStatus,
 )
 from llm_orc.execution.retry import backoff_delay
+from llm_orc.pricing.table import load_table, table_loaded
 from llm_orc.providers.base import (
     Generation,
     GenerationRequest,
@@ -95,10 +97,13 @@ class RunOptions:
     timeout_seconds: float | None = None
     """The whole run's timeout (None: the ensemble's own)."""
     run_id: str | None = None
+    max_cost: float | None = None
+    """The run's budget in USD (None: the ensemble's own `max_cost`)."""
 
     def __post_init__(self) -> None:
         check_max_concurrency(self.max_concurrency, "max_concurrency")
         check_timeout(self.timeout_seconds, "timeout_seconds")
+        check_max_cost(self.max_cost, "max_cost")
         if self.run_id is not None and (not isinstance(self.run_id, str) or not self.run_id):
             raise ValueError(f"run_id must be a non-empty string, not {self.run_id!r}")
 
@@ -146,6 +151,14 @@ class _IdleTimedOut(Exception):
     """No text came within the profile's idle timeout (before the first text or between two)."""
 
 
+class _BudgetReached(Exception):
+    """The run's spent cost reached its `max_cost`: it stops."""
+
+    def __init__(self, record: BudgetRecord) -> None:
+        super().__init__(stop_reason(record))
+        self.record = record
+
+
 class EnsembleRun:
     """One run of an ensemble. `execute()` runs it, publishing events to `emit`; `cancel()`
     stops it (also before it started)."""
@@ -180,7 +193,8 @@ class EnsembleRun:
         behind by `_stop_all` keeps an old one of its own)."""
         self._order: list[str] = []
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._done: asyncio.Queue[str] = asyncio.Queue()
+        self._done: asyncio.Queue[str | None] = asyncio.Queue()
+        """Agents as they end; None: an attempt ended with a cost (the budget is checked)."""
         self._t0 = 0.0
         self._seq = 0
         self._wall_millis = -1
@@ -194,6 +208,8 @@ class EnsembleRun:
         self._cancelled_task = False
         limit = self.options.max_concurrency or ensemble.max_concurrency
         self._run_slot = Slot(limit, f"a slot of the run ({limit} at a time)") if limit else None
+        self._max_cost = self.options.max_cost or ensemble.max_cost
+        self._stopped_reason: str | None = None
         self.result: RunResult | None = None
         """Set when the run ends, whichever way it ends."""
 
@@ -280,6 +296,8 @@ class EnsembleRun:
                 status, reason = RunStatus.CANCELLED, CANCELLED_BEFORE_START
         except TimeoutError:
             status, reason = RunStatus.TIMED_OUT, f"the ensemble timed out after {timeout:g}s"
+        except _BudgetReached as reached:
+            self._stopped_reason, reason = BUDGET, str(reached)
         except asyncio.CancelledError:
             interrupted = True
             status, reason = RunStatus.CANCELLED, self._cancel_reason or CANCELLED
@@ -304,6 +322,7 @@ class EnsembleRun:
         return result
 
     async def _schedule(self) -> None:
+        await self._load_price_table()
         remaining = {name: len(set(deps)) for name, deps in self._graph.depends_on.items()}
         dependents = self._graph.dependents
         for name in self._graph.order:
@@ -311,12 +330,50 @@ class EnsembleRun:
                 self._start(name)
         finished = 0
         while finished < len(remaining):
-            name = await self._done.get()
+            ended = await self._done.get()
+            if ended is None:  # an attempt that goes on has spent
+                self._check_budget()
+                continue
             finished += 1
-            for child in dict.fromkeys(dependents[name]):
+            if finished < len(remaining):
+                self._check_budget()
+            for child in dict.fromkeys(dependents[ended]):
                 remaining[child] -= 1
                 if remaining[child] == 0:
                     self._start(child)
+
+    # -- the budget -----------------------------------------------------------------------------
+
+    def _budget_record(self) -> BudgetRecord | None:
+        """What the run has spent against its `max_cost` (None: it has none)."""
+        if self._max_cost is None:
+            return None
+        return spending(self._max_cost, ((r.name, r.usage) for r in self.results.values()))
+
+    async def _load_price_table(self) -> None:
+        """Import the price table in a thread (once per process) when an agent's cost needs
+        it, so that pricing the first attempt never stalls the event loop."""
+        if table_loaded():
+            return
+        for agent in self.ensemble.agents:
+            try:
+                settings = resolve_settings(agent, self.profiles.get(agent.profile_name))
+            except SettingsError:
+                continue
+            if settings.needs_price_table():
+                await asyncio.to_thread(load_table)
+                return
+
+    def _check_budget(self) -> None:
+        """Raise `_BudgetReached` once the spent cost reaches `max_cost`."""
+        record = self._budget_record()
+        if record is not None and record.reached:
+            raise _BudgetReached(record)
+
+    def _cost_spent(self) -> None:
+        """An attempt that goes on (a retry) has spent: have the schedule check the budget."""
+        if self._max_cost is not None and not self._stopping:
+            self._done.put_nowait(None)
 
     def _start(self, name: str) -> None:
         agent = self._agents[name]
@@ -405,6 +462,8 @@ class EnsembleRun:
             started_at=started_at,
             duration_seconds=self._now(),
             source=str(self.ensemble.source) if self.ensemble.source else None,
+            stopped_reason=self._stopped_reason,
+            budget=self._budget_record(),
         )
         self._send(EnsembleFinished(**self._header(), result=self.result))
         self._closed = True
@@ -537,6 +596,7 @@ class EnsembleRun:
                         retry_after = exc.retry_after
                 if not transient or attempt == total_attempts or self._stopping:
                     raise _AttemptFailed(message, error_type) from None
+                self._cost_spent()
                 if retry_after is not None:  # the provider said how long: capped, never less
                     delay = min(max(0.0, retry_after), agent.retries.max_delay_seconds)
                 else:
@@ -613,11 +673,11 @@ class EnsembleRun:
             reported = exc.usage if isinstance(exc, ProviderError) else None
             spent = reported or _streamed_usage(request, streamed)
             if spent is not None:
-                result.usage = result.usage + Usage.of(spent, settings.cost(spent))
+                result.usage = result.usage + settings.priced(spent)
             raise
         finally:
             live = False
-        usage = Usage.of(generation.usage, settings.cost(generation.usage))
+        usage = settings.priced(generation.usage)
         result.usage = result.usage + usage
         return generation, usage
 

@@ -28,6 +28,7 @@ from llm_orc.execution.events import (
     EnsembleFinished,
     EnsembleStarted,
     RunEvent,
+    Usage,
 )
 from llm_orc.execution.result import AgentStatus, RunResult, RunStatus
 from llm_orc.formatters.base import FormatterContext
@@ -67,6 +68,8 @@ class RichFormatter:
         self.out = Console(file=context.out)
         self.ensemble: Ensemble = context.ensemble
         self.rows = {agent.name: _Row(agent.name) for agent in self.ensemble.agents}
+        self.spent = Usage()
+        """The usage of the agents finished so far: the live cost in the title."""
         # Live re-renders `self` (through __rich__) on its own clock: events only update rows.
         self.live = Live(self, console=self.console, refresh_per_second=12)
 
@@ -101,7 +104,9 @@ class RichFormatter:
             row.note = f"fallback to '{event.to_profile}': {event.error}"
         elif isinstance(event, AgentFinished):
             row.state, row.ended = "succeeded", now
-            row.note = f"{event.usage.input_tokens}+{event.usage.output_tokens} tokens"
+            usage = event.usage
+            row.note = f"{usage.input_tokens}+{usage.output_tokens} tokens · {usage.cost_text}"
+            self.spent = self.spent + usage
         elif isinstance(event, AgentFailed):
             row.state, row.ended, row.note = "failed", now, event.error
         elif isinstance(event, AgentCancelled):
@@ -111,7 +116,10 @@ class RichFormatter:
 
     def _render(self) -> Table:
         table = Table(
-            title=f"[bold]{self.ensemble.name}[/]", title_justify="left", expand=True, box=None
+            title=f"[bold]{self.ensemble.name}[/]{_spent(self.spent)}",
+            title_justify="left",
+            expand=True,
+            box=None,
         )
         table.add_column("", width=2)
         table.add_column("agent", no_wrap=True)
@@ -156,6 +164,23 @@ def _last_line(text: str) -> str:
     return last[-_TAIL:]
 
 
+def _spent(usage: Usage) -> str:
+    """The live cost: what the finished agents cost ("cost unknown" once one is unknown)."""
+    if usage.total_tokens == 0:
+        return ""
+    return f" · {usage.cost_text}" if usage.cost is None else f" · ${usage.cost:.4f} so far"
+
+
+def _cost(result: RunResult) -> str:
+    """The run's cost; with an unknown part, the known part and whose cost is unknown."""
+    usage = result.usage
+    if usage.cost is not None:
+        return usage.cost_text
+    known = sum(a.usage.cost for a in result.agents if a.usage.cost is not None)
+    unknown = [a.name for a in result.agents if a.usage.cost is None]
+    return f"at least ${known:.4f} (cost unknown for {', '.join(unknown)})"
+
+
 def _summary(result: RunResult) -> Group:
     usage = result.usage
     status_style = {
@@ -166,7 +191,7 @@ def _summary(result: RunResult) -> Group:
         (result.status.value, f"bold {status_style}"),
         f" in {result.duration_seconds:.1f}s · ",
         f"{result.count(AgentStatus.SUCCEEDED)}/{len(result.agents)} agents succeeded · ",
-        f"{usage.input_tokens} in + {usage.output_tokens} out tokens · {usage.cost_text}",
+        f"{usage.input_tokens} in + {usage.output_tokens} out tokens · {_cost(result)}",
     )
     problems = [  # the table cuts long messages: failures are repeated here in full
         Text(f"  {agent.name}: {agent.error}", style="red")

@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from llm_orc.validation.budget_checks import budget_diagnostics
 from llm_orc.validation.diagnostics import Diagnostic
 from llm_orc.validation.graph_checks import agent_views, graph_diagnostics
 from llm_orc.validation.output_schema_checks import output_schema_diagnostics
@@ -116,6 +117,7 @@ def _ensemble_diagnostics(
     if profiles is not None:
         out += profile_diagnostics(agents, source, profiles, providers, unloaded)
         out += fallback_diagnostics(agents, source, profiles)
+        out += budget_diagnostics(data, agents, source, profiles)
     if providers is not None:
         out += provider_diagnostics(agents, source, providers)
         out += agent_option_diagnostics(agents, source, profiles, providers)

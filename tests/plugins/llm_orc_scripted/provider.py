@@ -39,6 +39,8 @@ latency has elapsed, as a real call would fail after taking its time; `hang` wai
 Token counts: words count as tokens. Input tokens are the whitespace-separated words of the
 system prompt plus the prompt; output tokens are the words of the reply.
 
+Cost: free (`free_of_charge`), unless a profile sets `price_per_million_*` prices.
+
 `json_output` changes nothing: the reply is whatever the script says (script JSON replies to
 test JSON handling).
 No option reads or writes files: an ensemble can only change what the provider replies.
@@ -71,6 +73,8 @@ class ScriptedProvider:
 
     name: ClassVar[str] = "scripted"
     default_max_concurrency: ClassVar[int | None] = None
+    free_of_charge: ClassVar[bool] = True
+    """Nothing is billed: its cost is 0 unless a profile sets prices (`llm_orc.pricing`)."""
 
     async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
         options = request.options

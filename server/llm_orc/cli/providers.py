@@ -1,0 +1,95 @@
+"""`llm-orc providers` (also `llm-orc config check`): per profile, whether it can run here —
+provider installed, credentials found, endpoint reachable, model priced — and what to do about
+each gap. Exit 1 when a profile that an ensemble uses cannot run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from llm_orc.cli.main import EXIT_ERROR, EXIT_OK
+from llm_orc.cli.reporting import print_issues
+from llm_orc.config.ensemble import Ensemble
+from llm_orc.config.readiness import (
+    ProfileReport,
+    check_profile,
+    probe_all,
+    profiles_used,
+    skip_probes,
+)
+from llm_orc.config.workspace import Workspace
+from llm_orc.errors import LlmOrcError, display_path
+
+
+def run_command(args: argparse.Namespace) -> int:
+    workspace = Workspace.discover()
+    catalog = workspace.profile_catalog
+    print_issues([*catalog.issues, *workspace.library.issues])
+    targets: list[str] = list(getattr(args, "ensembles", None) or [])
+    ensembles, broken = _ensembles(workspace, targets)
+    used = profiles_used((e.name, _profile_names(e, workspace)) for e in ensembles)
+    names = sorted(used) if targets else sorted({*catalog.profiles, *used})
+    reports: list[ProfileReport] = []
+    missing: list[str] = []
+    for name in names:
+        profile = catalog.profiles.get(name)
+        if profile is None:
+            missing.append(name)
+            continue
+        report = check_profile(profile)
+        report.used_by = used.get(name, [])
+        reports.append(report)
+    if getattr(args, "offline", False):
+        skip_probes(reports)
+    else:
+        asyncio.run(probe_all(reports))
+    for report in reports:
+        _print(report)
+    unusable = [r.profile.name for r in reports if r.used_by and not r.usable]
+    for name in missing:
+        print(f"profile '{name}': not defined (used by {', '.join(used[name])})")
+    for message in broken:
+        print(message)
+    summary = f"{len(reports)} profile(s) checked"
+    if unusable or missing:
+        summary += f"; cannot run, used by an ensemble: {', '.join([*unusable, *missing])}"
+    print(summary)
+    return EXIT_ERROR if unusable or missing or broken else EXIT_OK
+
+
+def _ensembles(workspace: Workspace, targets: list[str]) -> tuple[list[Ensemble], list[str]]:
+    """The ensembles named (default: every one found), and a line for each that cannot load."""
+    loaded: list[Ensemble] = []
+    broken: list[str] = []
+    for ref in targets or workspace.library.names():
+        try:
+            loaded.append(workspace.load_ensemble(ref))
+        except LlmOrcError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            broken.append(f"ensemble '{ref}': cannot be loaded: {first}")
+    return loaded, broken
+
+
+def _profile_names(ensemble: Ensemble, workspace: Workspace) -> list[str]:
+    """Every profile an ensemble's agents start from or fall back to."""
+    names: list[str] = []
+    for agent in ensemble.agents:
+        names.append(agent.profile_name)
+        profile = workspace.profiles.get(agent.profile_name)
+        fallback = agent.fallback_model_profile or (
+            profile.fallback_model_profile if profile else None
+        )
+        if fallback:
+            names.append(fallback)
+    return names
+
+
+def _print(report: ProfileReport) -> None:
+    profile = report.profile
+    source = profile.source if profile.source.startswith("<") else display_path(profile.source)
+    used = f"; used by {', '.join(report.used_by)}" if report.used_by else ""
+    print(f"profile '{profile.name}': {profile.provider}/{profile.model} ({source}{used})")
+    for check in report.checks:
+        print(f"  {check.state:<4}  {check.topic}: {check.text}")
+    if not report.usable:
+        print("  => cannot run: fix the FAIL lines above")
