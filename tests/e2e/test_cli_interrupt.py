@@ -151,7 +151,14 @@ class BlockingProvider:
 
     async def generate(self, request, on_text):
         # A client call that never returns, in a thread: cancelling the await leaves it there.
-        await asyncio.to_thread(threading.Event().wait)
+        # It says so once the thread is in the call, so the test interrupts only after that.
+        loop = asyncio.get_running_loop()
+
+        def call():
+            loop.call_soon_threadsafe(on_text, "blocked in a call")
+            threading.Event().wait()
+
+        await asyncio.to_thread(call)
 """
 
 
@@ -193,7 +200,9 @@ def test_a_thread_a_provider_leaves_blocked_does_not_keep_the_cli_running(
     try:
         assert process.stdout is not None and process.stderr is not None
         lines = EventLines(process.stdout)
-        lines.until(lambda e: e["type"] == "agent_started" and e["agent"] == "stuck", HANG_SECONDS)
+        lines.until(
+            lambda e: e["type"] == "agent_text_delta" and e["agent"] == "stuck", HANG_SECONDS
+        )  # the thread is blocked in its call
         process.send_signal(signal.SIGINT)
         events = lines.rest(timeout=HANG_SECONDS)
         process.wait(timeout=HANG_SECONDS)  # before: asyncio.run waited for the thread forever
