@@ -103,6 +103,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """Parse ARGV as people type it: `invoke ENSEMBLE -f FILE "instruction"` takes the
+    instruction after an option as it does before one; anything else left over is the
+    command's own usage error (its usage line, not the top-level one)."""
+    args, extras = parser.parse_known_args(argv)
+    if not extras:
+        return args
+    if args.command == "invoke" and args.input is None and not extras[0].startswith("-"):
+        args.input, extras = extras[0], extras[1:]
+    if extras:
+        command = _subparser(parser, args.command) if args.command else None
+        (command or parser).error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser | None:
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser | None = action.choices.get(name)
+            return found
+    return None
+
+
 def _output_format(text: str) -> str:
     """A known output format name (entry points are read only when -o is given)."""
     from llm_orc.formatters.base import FormatterError
@@ -144,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -16,7 +16,7 @@ def run_command(args: argparse.Namespace) -> int:
     workspace = Workspace.discover()
     targets: list[str] = args.targets
     paths = (
-        [workspace.find_path(target) for target in targets]
+        [path for target in targets for path in workspace.ensemble_paths(target)]
         if targets
         else [entry.path for entry in workspace.library.entries.values()]
     )

@@ -1,0 +1,225 @@
+"""Issue 14, as a new user meets it: the CLI as a subprocess, on the deterministic provider."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONFIG = """\
+model_profiles:
+  default:
+    provider: scripted
+    model: fake-model
+    options:
+      reply: "{agent} read: {input}"
+"""
+
+TEAM = """\
+name: team
+agents:
+  - name: a
+  - name: b
+  - name: c
+    depends_on: [a, b]
+    prompt_template: "{inptu} and {deps.a} and {deps.zz}"
+"""
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).parent / "llm-orc"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "llm_orc.cli.main"]
+
+
+@pytest.fixture
+def project(tmp_path: Path, isolated_config: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / ".llm-orc" / "ensembles").mkdir(parents=True)
+    (root / ".llm-orc" / "config.yaml").write_text(CONFIG, encoding="utf-8")
+    (root / ".llm-orc" / "ensembles" / "team.yaml").write_text(TEAM, encoding="utf-8")
+    return root
+
+
+def llm_orc(
+    project: Path, *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [*_command(), *args],
+        cwd=project,
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
+        timeout=60,
+    )
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode("utf-8", "replace"),
+        done.stderr.decode("utf-8", "replace"),
+    )
+
+
+def _break_config(project: Path, text: str) -> None:
+    (project / ".llm-orc" / "config.yaml").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        CONFIG.replace("model: fake-model", "model: fake-model\n    max_token: 5"),
+        CONFIG + "  : [unclosed\n",
+    ],
+    ids=["typo", "bad-yaml"],
+)
+def test_a_broken_config_stops_invoke_and_plan_and_validate_alike(
+    project: Path, broken: str
+) -> None:
+    _break_config(project, broken)
+    outcomes = {
+        command: llm_orc(project, *args)
+        for command, args in {
+            "validate": ("validate", "team"),
+            "plan": ("plan", "team"),
+            "invoke": ("invoke", "team", "hi", "-o", "text"),
+        }.items()
+    }
+    for command, done in outcomes.items():
+        assert done.returncode == 1, (command, done.stderr)
+        assert done.stdout == "" or command == "validate", (command, done.stdout)
+        shown = done.stdout + done.stderr
+        assert ".llm-orc/config.yaml:" in shown, command
+        assert "error[profile-not-loaded]: profile 'default' cannot be used" in shown, command
+        assert "the built-in 'default'" in shown, command
+    # The configuration's problem comes first, before anything about the ensemble.
+    invoke = outcomes["invoke"].stderr.splitlines()
+    assert invoke[0].startswith(".llm-orc/config.yaml:")
+
+
+def test_a_broken_config_file_does_not_stop_an_ensemble_that_does_not_use_it(
+    project: Path,
+) -> None:
+    (project / ".llm-orc" / "profiles").mkdir()
+    (project / ".llm-orc" / "profiles" / "other.yaml").write_text(
+        "name: other\nprovider: scripted\nmodel: m\nmax_token: 3\n", encoding="utf-8"
+    )
+    done = llm_orc(project, "invoke", "team", "hi", "-o", "text")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(".llm-orc/profiles/other.yaml:4:1: error[unknown-key]")
+
+
+def test_invoke_shows_the_ensembles_warnings_before_it_runs(project: Path) -> None:
+    done = llm_orc(project, "invoke", "team", "hi", "-o", "text")
+    assert done.returncode == 0, done.stderr
+    validate = llm_orc(project, "validate", "team")
+    warnings = [line for line in validate.stdout.splitlines() if "warning[" in line]
+    assert len(warnings) == 2
+    assert "{deps.zz} is not replaced" in warnings[1]
+    assert "{inptu}" in warnings[0] and "did you mean '{input}'?" in warnings[0]
+    assert [line for line in done.stderr.splitlines() if "warning[" in line] == warnings
+
+
+def test_an_instruction_after_an_option_is_the_instruction(project: Path) -> None:
+    (project / "app.py").write_text("print(1)\n", encoding="utf-8")
+    after = llm_orc(project, "invoke", "team", "-f", "app.py", "Focus on errors", "-o", "json")
+    before = llm_orc(project, "invoke", "team", "Focus on errors", "-f", "app.py", "-o", "json")
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["input"] == json.loads(before.stdout)["input"]
+    assert json.loads(after.stdout)["input"] == "Focus on errors\n\nprint(1)\n"
+    extra = llm_orc(project, "invoke", "team", "-f", "app.py", "one", "two")
+    assert extra.returncode == 2
+    assert extra.stderr.startswith("usage: llm-orc invoke")
+    assert "unrecognized arguments: two" in extra.stderr
+
+
+def test_usage_errors_read_as_people_write_them(project: Path) -> None:
+    unknown = llm_orc(project, "invoke", "teem", "hi")
+    assert unknown.returncode == 1
+    assert "no ensemble named 'teem'" in unknown.stderr
+    assert "did you mean 'team'?" in unknown.stderr
+    bad = llm_orc(project, "invoke", "team", "--max-concurrency", "abc", "hi")
+    assert bad.returncode == 2
+    assert "--max-concurrency: must be a positive integer, not 'abc'" in bad.stderr
+
+
+def test_validate_a_folder_checks_the_ensembles_in_it(project: Path) -> None:
+    folder = project / "more"
+    (folder / "deep").mkdir(parents=True)
+    (folder / "one.yaml").write_text("name: one\nagents:\n  - name: a\n", encoding="utf-8")
+    (folder / "deep" / "two.yml").write_text("name: two\nagents: 3\n", encoding="utf-8")
+    done = llm_orc(project, "validate", "more")
+    assert done.returncode == 1
+    assert "checked 2 ensembles: 1 error(s)" in done.stderr
+    assert done.stdout.startswith("more/deep/two.yml:2:9: error[")
+
+
+def test_list_ensembles_says_project_and_where_each_came_from(project: Path) -> None:
+    done = llm_orc(project, "list-ensembles")
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("team ")]
+    assert " project " in line and ".llm-orc/ensembles/team.yaml" in line
+    assert "local" not in line
+    [builtin] = [line for line in done.stdout.splitlines() if line.startswith("code-review ")]
+    assert " built-in " in builtin
+
+
+@pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
+def test_piped_input_that_is_not_utf8_is_refused_before_anything_runs(
+    project: Path, locale: str
+) -> None:
+    done = llm_orc(
+        project, "invoke", "team", "-o", "jsonl", stdin=b"ok \xff\xfe", env={"LC_ALL": locale}
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""  # not one event: nothing ran
+    assert "Traceback" not in done.stderr
+    assert "llm-orc: error: standard input: not UTF-8 text (byte 4 is 0xff)" in done.stderr
+
+
+def test_plan_says_what_really_runs_in_parallel(project: Path) -> None:
+    local = "name: reviewers\nmax_concurrency: 3\nagents:\n" + "".join(
+        f"  - {{name: r{i}, model_profile: local}}\n" for i in range(3)
+    )
+    (project / ".llm-orc" / "ensembles" / "reviewers.yaml").write_text(local, encoding="utf-8")
+    done = llm_orc(project, "plan", "reviewers")
+    assert done.returncode == 0, done.stderr
+    assert "concurrency: at most 1 agent generates at once" in done.stdout
+    assert "provider 'local': 1 at a time" in done.stdout
+    assert "this run: 3 at a time" in done.stdout
+    scripted = llm_orc(project, "plan", "team")
+    assert "concurrency: at most 3 agents generate at once" in scripted.stdout
+    assert "provider 'scripted': no limit of its own" in scripted.stdout
+
+
+def test_lsp_with_standard_input_closed_says_why(project: Path) -> None:
+    done = subprocess.run(
+        [*_command(), "lsp"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "standard input" in done.stderr
+
+
+def test_lsp_with_standard_input_really_closed_says_why(project: Path) -> None:
+    done = subprocess.run(
+        [*_command(), "lsp"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "llm-orc lsp: standard input is closed: an editor starts the server with a pipe on "
+        "standard input (or use --tcp)\n"
+    )
