@@ -223,3 +223,21 @@ def test_lsp_with_standard_input_really_closed_says_why(project: Path) -> None:
         "llm-orc lsp: standard input is closed: an editor starts the server with a pipe on "
         "standard input (or use --tcp)\n"
     )
+
+
+def test_a_json_agent_whose_output_does_not_parse_keeps_its_text(project: Path) -> None:
+    (project / ".llm-orc" / "ensembles" / "triage.yaml").write_text(
+        "name: triage\nagents:\n  - name: j\n    output_format: json\n"
+        '    options: {reply: "{\\"summary\\": \\"tab\\there\\"}"}\n',
+        encoding="utf-8",
+    )
+    done = llm_orc(project, "invoke", "triage", "hi", "-o", "json")
+    assert done.returncode == 1
+    document = json.loads(done.stdout)
+    [agent] = document["agents"]
+    assert agent["status"] == "failed"
+    assert agent["output"] == '{"summary": "tab\there"}'  # what the model wrote, to read
+    assert agent["error"]["message"] == (
+        "output is not valid JSON (Invalid control character at line 1 column 17)"
+    )
+    assert document["final_answer"] == {"agent": "j", "output": None}
