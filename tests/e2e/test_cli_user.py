@@ -241,3 +241,20 @@ def test_a_json_agent_whose_output_does_not_parse_keeps_its_text(project: Path) 
         "output is not valid JSON (Invalid control character at line 1 column 17)"
     )
     assert document["final_answer"] == {"agent": "j", "output": None}
+
+
+def test_a_number_json_cannot_hold_is_a_located_error_and_nothing_runs(project: Path) -> None:
+    (project / "nan.yaml").write_text(
+        "name: nan\nagents:\n  - name: a\n    temperature: .nan\n    timeout_seconds: .inf\n",
+        encoding="utf-8",
+    )
+    validate = llm_orc(project, "validate", "nan.yaml")
+    assert validate.returncode == 1
+    assert validate.stdout.splitlines() == [
+        "nan.yaml:4:18: error[not-json]: NaN is not a number JSON can hold; write a finite number",
+        "nan.yaml:5:22: error[not-json]: an infinity is not a number JSON can hold; write a "
+        "finite number",
+    ]
+    invoke = llm_orc(project, "invoke", "nan.yaml", "hi", "-o", "jsonl")
+    assert invoke.returncode == 1 and invoke.stdout == ""
+    assert "error[not-json]" in invoke.stderr
