@@ -258,3 +258,24 @@ def test_a_number_json_cannot_hold_is_a_located_error_and_nothing_runs(project: 
     invoke = llm_orc(project, "invoke", "nan.yaml", "hi", "-o", "jsonl")
     assert invoke.returncode == 1 and invoke.stdout == ""
     assert "error[not-json]" in invoke.stderr
+
+
+def test_a_fallback_is_shown_in_text_and_rich_output_not_only_in_json(project: Path) -> None:
+    (project / ".llm-orc" / "config.yaml").write_text(
+        CONFIG
+        + "  flaky:\n    provider: scripted\n    model: m\n    options: {fail_agents: [a]}\n",
+        encoding="utf-8",
+    )
+    (project / "fb.yaml").write_text(
+        "name: fb\nagents:\n  - name: a\n    model_profile: flaky\n"
+        "    fallback_model_profile: default\n",
+        encoding="utf-8",
+    )
+    switch = "fell back from profile 'flaky' to 'default': scripted failure"
+    text = llm_orc(project, "invoke", "fb.yaml", "hi", "-o", "text")
+    assert text.returncode == 0, text.stderr
+    assert text.stdout == "a read: hi\n"  # the answer stays clean for a pipe
+    assert text.stderr == f"llm-orc: agent 'a' {switch}\n"
+    rich = llm_orc(project, "invoke", "fb.yaml", "hi", "-o", "rich", env={"COLUMNS": "80"})
+    assert rich.returncode == 0, rich.stderr
+    assert f"a: {switch}" in rich.stdout
