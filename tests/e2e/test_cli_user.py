@@ -279,3 +279,20 @@ def test_a_fallback_is_shown_in_text_and_rich_output_not_only_in_json(project: P
     rich = llm_orc(project, "invoke", "fb.yaml", "hi", "-o", "rich", env={"COLUMNS": "80"})
     assert rich.returncode == 0, rich.stderr
     assert f"a: {switch}" in rich.stdout
+
+
+STARTING = """
+import os, signal, sys
+sys.argv[0] = os.path.join(os.path.dirname(sys.executable), "llm-orc")  # as the script runs
+import llm_orc.cli  # what the console script imports first
+os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the command's modules import
+from llm_orc.cli.main import main
+sys.exit(main(["list-ensembles"]))
+"""
+
+
+def test_ctrl_c_while_the_cli_imports_is_one_line_and_exit_130(project: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", STARTING], cwd=project, capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stderr, done.stdout) == (130, "llm-orc: interrupted\n", "")

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from llm_orc import __version__
+from llm_orc.cli import take_back_interrupts
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -161,6 +162,7 @@ def _positive_float(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
+        take_back_interrupts()
         return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C at any point: also while parsing or importing
         print("llm-orc: interrupted", file=sys.stderr)
