@@ -296,3 +296,31 @@ def test_ctrl_c_while_the_cli_imports_is_one_line_and_exit_130(project: Path) ->
         [sys.executable, "-c", STARTING], cwd=project, capture_output=True, text=True, timeout=60
     )
     assert (done.returncode, done.stderr, done.stdout) == (130, "llm-orc: interrupted\n", "")
+
+
+def test_a_model_file_that_does_not_exist_is_a_located_validation_error(project: Path) -> None:
+    (project / ".llm-orc" / "config.yaml").write_text(
+        CONFIG + "  big:\n    provider: local\n    model: ~/no-such-dir/big.gguf\n",
+        encoding="utf-8",
+    )
+    (project / "big.yaml").write_text(
+        "name: big\nagents:\n  - name: a\n    model_profile: big\n"
+        "  - {name: b, provider: local, model: ./missing.gguf}\n",
+        encoding="utf-8",
+    )
+    validate = llm_orc(project, "validate", "big.yaml")
+    assert validate.returncode == 1
+    assert validate.stdout.splitlines() == [
+        ".llm-orc/config.yaml:9:12: error[missing-model]: profile 'big': model file "
+        "'~/no-such-dir/big.gguf' does not exist; give 'model' the path of a GGUF file, or the "
+        "embedded model's name, smollm2-135m-instruct",
+        "big.yaml:4:20: error[missing-model]: profile 'big' (.llm-orc/config.yaml) runs model "
+        "file '~/no-such-dir/big.gguf', which does not exist",
+        "big.yaml:5:39: error[missing-model]: model file './missing.gguf' does not exist",
+    ]
+    invoke = llm_orc(project, "invoke", "big.yaml", "hi", "-o", "jsonl")
+    assert invoke.returncode == 1 and invoke.stdout == ""
+    assert invoke.stderr.splitlines()[:3] == validate.stdout.splitlines()
+    team = llm_orc(project, "invoke", "team", "hi", "-o", "text")  # does not use 'big': runs
+    assert team.returncode == 0, team.stderr
+    assert team.stderr.startswith(".llm-orc/config.yaml:9:12: error[missing-model]")

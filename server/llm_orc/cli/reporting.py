@@ -28,7 +28,7 @@ def load_for_run(workspace: Workspace, ref: str) -> Ensemble:
     """The ensemble REF names, for `invoke` and `plan`: the configuration's problems are shown
     first (an error there stops an ensemble that uses what did not load), then the ensemble's
     warnings, exactly as `validate` shows them."""
-    print_issues(workspace.profile_catalog.issues)
+    print_issues(workspace.config_issues)
     path = workspace.find_path(ref)
     ensemble, diagnostics = workspace.load_checked(path)
     shown = display_path(path)

@@ -20,7 +20,7 @@ def run_command(args: argparse.Namespace) -> int:
         if targets
         else [entry.path for entry in workspace.library.entries.values()]
     )
-    issues = list(workspace.profile_catalog.issues)
+    issues = list(workspace.config_issues)
     if not targets:
         issues.extend(workspace.library.issues)
     errors = warnings = 0

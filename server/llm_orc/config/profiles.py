@@ -38,8 +38,8 @@ class ModelProfile:
     options: dict[str, Any] = field(default_factory=dict)
     base_url: Name | None = None
     fallback_model_profile: Name | None = None
-    price_per_million_input_tokens: Annotated[float, Field(ge=0)] | None = None
-    price_per_million_output_tokens: Annotated[float, Field(ge=0)] | None = None
+    price_per_million_input_tokens: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    price_per_million_output_tokens: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
     max_concurrency: Annotated[int, Field(ge=1)] | None = None
     source: str = BUILTIN_SOURCE
     """Where the profile was defined: a file path, or `<built-in>`."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from llm_orc.config.ensemble_library import EnsembleLibrary, find_ensembles
-from llm_orc.config.issues import read_text
+from llm_orc.config.issues import ConfigIssue, file_issue, read_text
 from llm_orc.config.locations import ConfigLocations
 from llm_orc.config.profile_loading import ProfileCatalog, load_profiles
 from llm_orc.config.profiles import ModelProfile
@@ -24,6 +24,7 @@ from llm_orc.providers.registry import provider_names
 from llm_orc.validation import ValidationReport, validate_ensemble_text
 from llm_orc.validation.diagnostics import Diagnostic
 from llm_orc.validation.graph_checks import agent_views
+from llm_orc.validation.yaml_index import parse_yaml
 
 if TYPE_CHECKING:
     from llm_orc.config.ensemble import Ensemble
@@ -62,6 +63,18 @@ class Workspace:
         failed = {issue.path for issue in self.profile_catalog.issues if issue.is_error}
         return {display_path(path): _defined_names(path) for path in sorted(failed)}
 
+    @cached_property
+    def config_issues(self) -> list[ConfigIssue]:
+        """Every problem of the configuration: its files' issues, then each profile whose
+        local model file does not exist (on the profile's `model` value)."""
+        issues = list(self.profile_catalog.issues)
+        for profile in sorted(self.profiles.values(), key=lambda p: (p.source, p.name)):
+            if not profile.source.startswith("<") and _missing_model(
+                profile.provider, profile.model
+            ):
+                issues.append(_missing_model_issue(profile))
+        return issues
+
     def validate_text(self, text: str) -> ValidationReport:
         """Validate ensemble text against this workspace's profiles and the installed providers;
         an agent whose profile may come from a file that failed to load is an error too, so it
@@ -71,9 +84,11 @@ class Workspace:
         report = validate_ensemble_text(
             text, profiles=catalog.profiles, providers=provider_names(), unloaded=sorted(unloaded)
         )
-        if not unloaded or report.data is None:
+        if report.data is None:
             return report
-        extra = unloaded_profile_diagnostics(report, catalog.profiles, unloaded)
+        extra = model_file_diagnostics(report, catalog.profiles)
+        if unloaded:
+            extra += unloaded_profile_diagnostics(report, catalog.profiles, unloaded)
         if not extra:
             return report
         diagnostics = sorted(
@@ -160,6 +175,60 @@ def unloaded_profile_diagnostics(
             )
             out.append(Diagnostic("profile-not-loaded", text, report.source.value_range(at)))
     return out
+
+
+def model_file_diagnostics(
+    report: ValidationReport, profiles: Mapping[str, ModelProfile]
+) -> list[Diagnostic]:
+    """missing-model: an agent that would run the local provider on a `.gguf` file that does
+    not exist, on the agent's `model` (or the `model_profile` that brings it)."""
+    out: list[Diagnostic] = []
+    for agent in agent_views(report.data):
+        own_model, own_provider = agent.body.get("model"), agent.body.get("provider")
+        name = agent.body.get("model_profile", "default")
+        profile = profiles.get(name) if isinstance(name, str) else None
+        provider = own_provider if isinstance(own_provider, str) else None
+        provider = provider or (profile.provider if profile else None)
+        model = own_model if isinstance(own_model, str) else (profile.model if profile else None)
+        if not _missing_model(provider, model):
+            continue
+        if isinstance(own_model, str):
+            at, text = agent.path("model"), f"model file '{model}' does not exist"
+        elif profile is not None:
+            key = "model_profile" if "model_profile" in agent.body else "name"
+            at = agent.path(key)
+            text = (
+                f"profile '{profile.name}' ({display_path(profile.source)}) runs model file "
+                f"'{model}', which does not exist"
+            )
+        else:
+            continue
+        out.append(Diagnostic("missing-model", text, report.source.value_range(at)))
+    return out
+
+
+def _missing_model(provider: str | None, model: str | None) -> bool:
+    """The local provider would be asked to run a `.gguf` file that is not there."""
+    if provider != "local" or not model or not model.lower().endswith(".gguf"):
+        return False
+    return not Path(model).expanduser().is_file()
+
+
+def _missing_model_issue(profile: ModelProfile) -> ConfigIssue:
+    path = Path(profile.source)
+    message = (
+        f"profile '{profile.name}': model file '{profile.model}' does not exist; give 'model' "
+        "the path of a GGUF file, or the embedded model's name, smollm2-135m-instruct"
+    )
+    issue = file_issue(path, "missing-model", message)
+    text, _ = read_text(path)
+    if text is None:
+        return issue
+    source = parse_yaml(text).source
+    for at in (("model_profiles", profile.name, "model"), ("model",)):
+        if source.has(at):
+            return ConfigIssue(path, replace(issue.diagnostic, range=source.value_range(at)))
+    return issue
 
 
 def _other(profile: ModelProfile) -> str:
