@@ -29,6 +29,7 @@ BENCHMARKS = {
     "skewed_dag": "bench_skewed_dag",
     "code_review_shape": "bench_code_review_shape",
     "startup": "bench_startup",
+    "provider_overhead": "bench_provider_overhead",
     "lsp": "lsp.bench_lsp",
 }
 RESULTS = Path(__file__).resolve().parent / "results"

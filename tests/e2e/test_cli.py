@@ -414,7 +414,7 @@ def test_a_plain_install_has_no_scripted_provider(project: Path) -> None:
         timeout=60,
         check=True,
     )
-    assert names.stdout == "['local']\n"
+    assert names.stdout == "['local', 'ollama', 'openai-compatible']\n"  # built-ins only
     for args in (("validate", "double.yaml"), ("invoke", "double.yaml", "go", "-o", "json")):
         done = subprocess.run(
             [*_command(), *args],
@@ -429,7 +429,7 @@ def test_a_plain_install_has_no_scripted_provider(project: Path) -> None:
         report = done.stdout + done.stderr
         assert (
             "double.yaml:5:15: error[unknown-provider]: provider 'scripted' is not available "
-            "here (available: local)"
+            "here (available: local, ollama, openai-compatible)"
         ) in report
         assert "Traceback" not in report
     with_plugins = llm_orc(project, "invoke", "double.yaml", "go", "-o", "text")

@@ -324,3 +324,19 @@ def test_a_model_file_that_does_not_exist_is_a_located_validation_error(project:
     team = llm_orc(project, "invoke", "team", "hi", "-o", "text")  # does not use 'big': runs
     assert team.returncode == 0, team.stderr
     assert team.stderr.startswith(".llm-orc/config.yaml:9:12: error[missing-model]")
+
+
+def test_an_answer_cut_at_max_tokens_says_so_in_text_rich_and_json(project: Path) -> None:
+    (project / "cut.yaml").write_text(
+        "name: cut\nagents:\n  - name: a\n"
+        "    options: {reply: 'half a sen', finish_reason: length}\n",
+        encoding="utf-8",
+    )
+    text = llm_orc(project, "invoke", "cut.yaml", "hi", "-o", "text")
+    assert text.returncode == 0, text.stderr
+    assert text.stdout == "half a sen\n"
+    assert text.stderr == "llm-orc: agent 'a' was truncated: its output was cut at max_tokens\n"
+    rich = llm_orc(project, "invoke", "cut.yaml", "hi", "-o", "rich")
+    assert "truncated: the answer was cut at max_tokens" in rich.stdout
+    document = json.loads(llm_orc(project, "invoke", "cut.yaml", "hi", "-o", "json").stdout)
+    assert document["agents"][0]["finish_reason"] == "length"

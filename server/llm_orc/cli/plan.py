@@ -10,8 +10,7 @@ from llm_orc.cli.reporting import load_for_run
 from llm_orc.config.workspace import Workspace
 from llm_orc.execution.agent_settings import AgentSettings, SettingsError, resolve_settings
 from llm_orc.execution.graph import graph_of
-from llm_orc.providers.base import ProviderUnavailableError
-from llm_orc.providers.registry import get_provider
+from llm_orc.providers.registry import provider_class
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -50,7 +49,5 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _provider_cap(name: str) -> int | None:
     """The provider's own limit on generations at once (the local model: 1)."""
-    try:
-        return get_provider(name).default_max_concurrency
-    except ProviderUnavailableError:
-        return None
+    cls = provider_class(name)
+    return None if cls is None else getattr(cls, "default_max_concurrency", None)

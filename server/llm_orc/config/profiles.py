@@ -10,6 +10,7 @@ given.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Annotated, Any
@@ -22,6 +23,8 @@ from llm_orc.errors import InvalidFieldError
 LOCAL_MODEL = "smollm2-135m-instruct"
 BUILTIN_SOURCE = "<built-in>"
 Name = Annotated[str, Field(min_length=1)]
+SECRET_OPTION = re.compile(r"(^|_)(api_?key|key|token|secret|password|authorization)$", re.I)
+"""Option names that hold credentials (kept out of displays)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,10 @@ class ModelProfile:
     price_per_million_input_tokens: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
     price_per_million_output_tokens: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
     max_concurrency: Annotated[int, Field(ge=1)] | None = None
+    api_key_env: Name | None = None
+    """The environment variable holding the key (never the key itself)."""
+    idle_timeout_seconds: Annotated[float, Field(gt=0)] | None = None
+    """Longest wait for the first text and between texts of an attempt."""
     source: str = BUILTIN_SOURCE
     """Where the profile was defined: a file path, or `<built-in>`."""
 
@@ -70,12 +77,18 @@ class ModelProfile:
             ) from None
 
     def to_dict(self) -> dict[str, Any]:
-        """The set fields, for display (`llm-orc config show`)."""
+        """The set fields, for display (`llm-orc config show`); an option named like a
+        credential shows `***` (the validator refuses it, but a display never shows it)."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in ("name", "source") or value is None or value == {}:
                 continue
+            if f.name == "options":
+                value = {
+                    key: "***" if SECRET_OPTION.search(str(key)) else option
+                    for key, option in value.items()
+                }
             out[f.name] = value
         return out
 

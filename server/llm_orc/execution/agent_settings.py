@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from llm_orc.config.ensemble import Agent
 from llm_orc.config.profiles import ModelProfile
+from llm_orc.providers.base import TokenUsage
 
 T = TypeVar("T")
 
@@ -27,11 +28,15 @@ class AgentSettings:
     price_per_million_input_tokens: float = 0.0
     price_per_million_output_tokens: float = 0.0
     profile_max_concurrency: int | None = None
+    api_key_env: str | None = None
+    idle_timeout_seconds: float | None = None
 
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
+    def cost(self, tokens: TokenUsage) -> float | None:
+        """USD for TOKENS at the profile's prices (cache tokens at the input price); None when
+        unknown."""
         return (
-            input_tokens * self.price_per_million_input_tokens
-            + output_tokens * self.price_per_million_output_tokens
+            tokens.input_tokens * self.price_per_million_input_tokens
+            + tokens.output_tokens * self.price_per_million_output_tokens
         ) / 1_000_000
 
 
@@ -77,6 +82,8 @@ def resolve_settings(
         if profile
         else 0.0,
         profile_max_concurrency=profile.max_concurrency if profile else None,
+        api_key_env=profile.api_key_env if profile else None,
+        idle_timeout_seconds=profile.idle_timeout_seconds if profile else None,
     )
 
 

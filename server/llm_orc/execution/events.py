@@ -15,25 +15,57 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from llm_orc.execution.result import RunResult
+    from llm_orc.providers.base import TokenUsage
 
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Tokens one agent used and what they cost (USD)."""
+    """Tokens one agent used (all its attempts, failed and cancelled ones included) and what
+    they cost in USD (None: unknown, e.g. a model without a price)."""
 
     input_tokens: int = 0
     output_tokens: int = 0
-    cost: float = 0.0
+    cost: float | None = 0.0
+    cache_read_tokens: int = 0
+    """Part of input_tokens read from the provider's prompt cache."""
+    cache_write_tokens: int = 0
+    """Part of input_tokens written to the provider's prompt cache."""
+    reasoning_tokens: int = 0
+    """Part of output_tokens spent reasoning."""
+    estimated: bool = False
+    """Some count was estimated: the provider did not report it."""
+
+    @classmethod
+    def of(cls, tokens: TokenUsage, cost: float | None) -> Usage:
+        """The usage of one attempt: its tokens and their cost."""
+        return cls(
+            tokens.input_tokens,
+            tokens.output_tokens,
+            cost,
+            tokens.cache_read_tokens,
+            tokens.cache_write_tokens,
+            tokens.reasoning_tokens,
+            tokens.estimated,
+        )
 
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
 
+    @property
+    def cost_text(self) -> str:
+        """The cost for display: `$0.0012`, or `cost unknown`."""
+        return "cost unknown" if self.cost is None else f"${self.cost:.4f}"
+
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.input_tokens + other.input_tokens,
             self.output_tokens + other.output_tokens,
-            self.cost + other.cost,
+            None if self.cost is None or other.cost is None else self.cost + other.cost,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+            self.estimated or other.estimated,
         )
 
     def to_document(self) -> dict[str, Any]:
@@ -42,8 +74,25 @@ class Usage:
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "total_tokens": self.total_tokens,
-            "cost_usd": round(self.cost, 8),
+            "cache_read_tokens": self.cache_read_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "estimated": self.estimated,
+            "cost_usd": None if self.cost is None else round(self.cost, 8),
         }
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Usage:
+        """The usage of a document (the inverse of `to_document`)."""
+        return cls(
+            doc["input_tokens"],
+            doc["output_tokens"],
+            doc["cost_usd"],
+            doc["cache_read_tokens"],
+            doc["cache_write_tokens"],
+            doc["reasoning_tokens"],
+            doc["estimated"],
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

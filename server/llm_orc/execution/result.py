@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -73,6 +73,8 @@ class AgentResult:
     started_at: float | None = None
     finished_at: float | None = None
     usage: Usage = field(default_factory=Usage)
+    finish_reason: str | None = None
+    """Why its last generation ended (stop, length, content_filter, other); None: none did."""
 
     @property
     def duration_seconds(self) -> float | None:
@@ -105,6 +107,7 @@ class AgentResult:
                 _span(_rounded(self.started_at), _rounded(self.finished_at))
             ),
             "usage": usage_document(self.usage),
+            "finish_reason": self.finish_reason,
         }
         if self.parsed is not None:
             doc["parsed"] = self.parsed
@@ -132,7 +135,8 @@ class AgentResult:
             ),
             started_at=doc["started_at"],
             finished_at=doc["finished_at"],
-            usage=Usage(usage["input_tokens"], usage["output_tokens"], usage["cost_usd"]),
+            usage=Usage.from_document(usage),
+            finish_reason=doc["finish_reason"],
         )
 
 
@@ -283,7 +287,8 @@ def _documented_total(agents: list[AgentResult]) -> Usage:
     total = Usage()
     for agent in agents:
         usage = agent.usage
-        total = total + Usage(usage.input_tokens, usage.output_tokens, round(usage.cost, 8))
+        cost = None if usage.cost is None else round(usage.cost, 8)
+        total = total + replace(usage, cost=cost)
     return total
 
 

@@ -60,7 +60,15 @@ from llm_orc.execution.result import (
     RunStatus,
 )
 from llm_orc.execution.retry import backoff_delay
-from llm_orc.providers.base import Generation, GenerationRequest, Provider, ProviderError
+from llm_orc.providers.base import (
+    Generation,
+    GenerationRequest,
+    Provider,
+    ProviderError,
+    RateLimitedError,
+    TokenUsage,
+    estimate_tokens,
+)
 from llm_orc.providers.registry import get_provider
 
 logger = logging.getLogger(__name__)
@@ -132,6 +140,10 @@ class _AttemptFailed(Exception):
 
 class _AgentTimedOut(Exception):
     """The agent's own timeout expired during an attempt."""
+
+
+class _IdleTimedOut(Exception):
+    """No text came within the profile's idle timeout (before the first text or between two)."""
 
 
 class EnsembleRun:
@@ -495,23 +507,40 @@ class EnsembleRun:
                 base_url=settings.base_url,
                 agent=agent.name,
                 attempt=attempt,
+                provider=settings.provider,
+                profile=settings.profile,
+                api_key_env=settings.api_key_env,
+                timeout_seconds=settings.timeout_seconds,
+                idle_timeout_seconds=settings.idle_timeout_seconds,
             )
             try:
-                text, usage = await self._generate(provider, settings, request)
-            except (ProviderError, TimeoutError, _AgentTimedOut) as exc:
+                generation, _ = await self._generate(provider, settings, request)
+            except (ProviderError, TimeoutError, _AgentTimedOut, _IdleTimedOut) as exc:
+                retry_after: float | None = None
                 if isinstance(exc, _AgentTimedOut):
                     transient, error_type = True, "timeout"
                     message = f"timed out after {settings.timeout_seconds:g}s"
+                elif isinstance(exc, _IdleTimedOut):
+                    transient, error_type = True, "timeout"
+                    message = (
+                        f"no text for {settings.idle_timeout_seconds:g}s (the profile's "
+                        "idle_timeout_seconds)"
+                    )
                 elif isinstance(exc, TimeoutError):  # the provider's own (its client's) timeout
                     transient, error_type = True, "timeout"
                     message = (
                         f"the provider timed out: {exc}" if str(exc) else "the provider timed out"
                     )
                 else:
-                    transient, error_type, message = exc.transient, "provider", str(exc)
+                    transient, error_type, message = exc.transient, exc.error_type, str(exc)
+                    if isinstance(exc, RateLimitedError):
+                        retry_after = exc.retry_after
                 if not transient or attempt == total_attempts or self._stopping:
                     raise _AttemptFailed(message, error_type) from None
-                delay = backoff_delay(agent.retries, attempt, self._rng)
+                if retry_after is not None:  # the provider said how long: capped, never less
+                    delay = min(max(0.0, retry_after), agent.retries.max_delay_seconds)
+                else:
+                    delay = backoff_delay(agent.retries, attempt, self._rng)
                 self._send(
                     AgentRetrying(
                         **self._header(),
@@ -523,7 +552,8 @@ class EnsembleRun:
                 )
                 await asyncio.sleep(delay)
                 continue
-            result.usage = result.usage + usage
+            text = generation.text
+            result.finish_reason = generation.finish_reason.value
             if json_output:
                 try:
                     result.parsed = parse_json_output(text, agent.output_schema)
@@ -547,11 +577,14 @@ class EnsembleRun:
 
     async def _generate(
         self, provider: Provider, settings: AgentSettings, request: GenerationRequest
-    ) -> tuple[str, Usage]:
+    ) -> tuple[Generation, Usage]:
+        """One attempt with its slots; its usage (a failed or cancelled one's too) is added to
+        the agent's."""
         name = request.agent
         result = self.results[name]
         attempt = result.attempts + 1  # the agent's attempt in the run (fallback included)
         live = True
+        streamed: list[str] = []
 
         def on_text(piece: str) -> None:
             if not live:
@@ -563,6 +596,7 @@ class EnsembleRun:
                     name,
                 )
                 return
+            streamed.append(piece)
             self._send(AgentTextDelta(**self._header(), agent=name, attempt=attempt, text=piece))
 
         def on_queued(slot: Slot) -> None:
@@ -576,10 +610,17 @@ class EnsembleRun:
                     generation = await self._attempt(provider, settings, request, on_text)
             else:
                 generation = await self._attempt(provider, settings, request, on_text)
+        except BaseException as exc:
+            reported = exc.usage if isinstance(exc, ProviderError) else None
+            spent = reported or _streamed_usage(request, streamed)
+            if spent is not None:
+                result.usage = result.usage + Usage.of(spent, settings.cost(spent))
+            raise
         finally:
             live = False
-        cost = settings.cost(generation.input_tokens, generation.output_tokens)
-        return generation.text, Usage(generation.input_tokens, generation.output_tokens, cost)
+        usage = Usage.of(generation.usage, settings.cost(generation.usage))
+        result.usage = result.usage + usage
+        return generation, usage
 
     async def _attempt(
         self,
@@ -606,13 +647,25 @@ class EnsembleRun:
                 attempt=result.attempts,
             )
         )
-        if settings.timeout_seconds is None:
+        idle_seconds = settings.idle_timeout_seconds
+        if settings.timeout_seconds is None and idle_seconds is None:
             return await provider.generate(request, on_text)
+        loop = asyncio.get_running_loop()
         deadline = asyncio.timeout(settings.timeout_seconds)
+        idle = asyncio.timeout(idle_seconds)
+
+        def watched(piece: str) -> None:
+            if idle_seconds is not None:
+                with contextlib.suppress(RuntimeError):  # the attempt has already ended
+                    idle.reschedule(loop.time() + idle_seconds)
+            on_text(piece)
+
         try:
-            async with deadline:
-                return await provider.generate(request, on_text)
+            async with deadline, idle:
+                return await provider.generate(request, watched)
         except TimeoutError:
+            if idle.expired():
+                raise _IdleTimedOut from None
             if deadline.expired():
                 raise _AgentTimedOut from None
             raise  # the provider's own timeout
@@ -643,3 +696,12 @@ async def cancel_quietly(task: asyncio.Task[object]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def _streamed_usage(request: GenerationRequest, streamed: list[str]) -> TokenUsage | None:
+    """An estimate of what an attempt that streamed and then failed or was cancelled used
+    (its provider could not say); None when nothing streamed."""
+    if not streamed:
+        return None
+    prompt = request.system_prompt + request.prompt
+    return TokenUsage(estimate_tokens(prompt), estimate_tokens("".join(streamed)), estimated=True)

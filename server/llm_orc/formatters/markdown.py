@@ -53,9 +53,11 @@ def _agent_section(agent: AgentResult) -> list[str]:
         "| --- | --- | --- | --- | --- |",
         f"| {_cell(model)} | {'-' if duration is None else f'{duration:.2f} s'} "
         f"| {agent.attempts} | {agent.usage.input_tokens} in + {agent.usage.output_tokens} out "
-        f"| ${agent.usage.cost:.4f} |",
+        f"| {agent.usage.cost_text} |",
         "",
     ]
+    if agent.finish_reason == "length":
+        lines += ["**Truncated**: the output was cut at max_tokens.", ""]
     if agent.fallback is not None:
         lines += [
             f"**Fallback**: from profile `{agent.fallback.from_profile}` to "
@@ -73,7 +75,7 @@ def _agent_section(agent: AgentResult) -> list[str]:
 
 
 def _usage(usage: Usage) -> str:
-    return f"{usage.input_tokens} in + {usage.output_tokens} out tokens · ${usage.cost:.4f}"
+    return f"{usage.input_tokens} in + {usage.output_tokens} out tokens · {usage.cost_text}"
 
 
 def _block(text: str) -> str:

@@ -158,9 +158,19 @@ class RichFormatter:
     def finish(self, result: RunResult) -> None:
         self.live.stop()  # already stopped unless the run ended without EnsembleFinished
         answer = result.final_answer
-        if answer is not None:
+        if answer is not None and result.final_agent is not None:
             title = f"final answer — {result.final_agent}"
-            self.out.print(Panel(Markdown(answer), title=title, title_align="left"))
+            cut = result.agent(result.final_agent).finish_reason == "length"
+            footer = "[yellow]truncated: the answer was cut at max_tokens[/]" if cut else None
+            self.out.print(
+                Panel(
+                    Markdown(answer),
+                    title=title,
+                    title_align="left",
+                    subtitle=footer,
+                    subtitle_align="left",
+                )
+            )
         self.out.print(_summary(result))
 
 
@@ -195,12 +205,17 @@ def _summary(result: RunResult) -> Group:
         (result.status.value, f"bold {status_style}"),
         f" in {result.duration_seconds:.1f}s · ",
         f"{result.count(AgentStatus.SUCCEEDED)}/{len(result.agents)} agents succeeded · ",
-        f"{usage.input_tokens} in + {usage.output_tokens} out tokens · ${usage.cost:.4f}",
+        f"{usage.input_tokens} in + {usage.output_tokens} out tokens · {usage.cost_text}",
     )
     problems = [  # failures and fallbacks are repeated here in full, after the table
         Text(f"  {agent.name}: {agent.error}", style="red")
         for agent in result.agents
         if agent.status is AgentStatus.FAILED
+    ]
+    truncated = [
+        Text(f"  {agent.name}: truncated (the output was cut at max_tokens)", style="yellow")
+        for agent in result.agents
+        if agent.finish_reason == "length"
     ]
     switches = [
         Text(
@@ -215,4 +230,5 @@ def _summary(result: RunResult) -> Group:
         "  every agent's full output: -o markdown (a report) or -o json",
         style="dim",
     )
-    return Group(line, *problems, *switches, *([hint] if len(result.agents) > 1 else []))
+    shown = [*problems, *truncated, *switches, *([hint] if len(result.agents) > 1 else [])]
+    return Group(line, *shown)

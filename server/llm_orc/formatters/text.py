@@ -24,6 +24,11 @@ class TextFormatter:
                     f"llm-orc: agent '{agent.name}' fell back from profile '{switch.from_profile}' "
                     f"to '{switch.to_profile}': {switch.reason}\n"
                 )
+            if agent.finish_reason == "length":
+                self.err.write(
+                    f"llm-orc: agent '{agent.name}' was truncated: its output was cut at "
+                    "max_tokens\n"
+                )
             if agent.error is not None:
                 status = agent.status.value
                 self.err.write(f"llm-orc: agent '{agent.name}' {status}: {agent.error}\n")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, cast
 
 from llm_orc.providers.base import (
+    FinishReason,
     Generation,
     GenerationRequest,
     ProviderError,
@@ -533,6 +534,24 @@ class LocalProvider:
 
     name: ClassVar[str] = "local"
     default_max_concurrency: ClassVar[int | None] = 1
+    options_schema: ClassVar[dict[str, Any] | None] = {
+        "type": "object",
+        "properties": {
+            "top_p": {"type": "number", "description": "Nucleus sampling (default 0.95)."},
+            "top_k": {"type": "integer", "minimum": 0, "description": "Top-k sampling (40)."},
+            "min_p": {"type": "number", "description": "Min-p sampling (default 0.05)."},
+            "repeat_penalty": {"type": "number", "description": "Repetition penalty (1.1)."},
+            "seed": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 4294967294,
+                "description": "Seed for reproducible sampling (default: random).",
+            },
+            "n_ctx": {"type": "integer", "minimum": 64, "description": "Context window (2048)."},
+            "n_threads": {"type": "integer", "minimum": 1, "description": "llama.cpp threads."},
+        },
+    }
+    """The options this provider reads (others are ignored, and the validator says so)."""
 
     def __init__(self, threads: int | None = None) -> None:
         """THREADS: llama.cpp threads when a profile sets no `n_threads` (default: all CPUs)."""
@@ -628,6 +647,9 @@ class LocalProvider:
             input_tokens=len(tokens),
             output_tokens=generated,
             model=request.model or Path(key.path).stem,
+            finish_reason=FinishReason.LENGTH
+            if generated >= sampling.max_tokens
+            else FinishReason.STOP,
         )
 
 

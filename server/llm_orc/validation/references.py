@@ -6,6 +6,9 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from jsonschema import Draft202012Validator
+
+from llm_orc.config.profiles import SECRET_OPTION
 from llm_orc.validation.diagnostics import Diagnostic, Severity
 from llm_orc.validation.graph_checks import AgentView
 from llm_orc.validation.wording import did_you_mean, near_miss
@@ -52,7 +55,13 @@ def profile_diagnostics(
             # On its own profile an agent's `provider` wins; on the fallback it is not applied.
             overridden = key == "model_profile" and isinstance(agent.body.get("provider"), str)
             provider = profile.provider
-            if providers is None or overridden or provider is None or provider in providers:
+            if providers is None or overridden or provider is None:
+                continue
+            if provider in providers:
+                missing = _unavailable(provider)
+                if missing is not None:
+                    text = f"profile '{name}' cannot run here: {missing}"
+                    out.append(Diagnostic("provider-unavailable", text, source.value_range(at)))
                 continue
             text = (
                 f"profile '{name}' uses provider '{provider}', which is not available here "
@@ -96,18 +105,99 @@ def fallback_diagnostics(
 def provider_diagnostics(
     agents: Sequence[AgentView], source: SourceMap, providers: Collection[str]
 ) -> list[Diagnostic]:
-    """unknown-provider for agents' own `provider` values."""
-    return [
-        _unknown_provider(agent.body["provider"], agent.path("provider"), source, providers)
-        for agent in agents
-        if isinstance(agent.body.get("provider"), str) and agent.body["provider"] not in providers
-    ]
+    """unknown-provider and provider-unavailable for agents' own `provider` values."""
+    out: list[Diagnostic] = []
+    for agent in agents:
+        provider = agent.body.get("provider")
+        if not isinstance(provider, str):
+            continue
+        if provider not in providers:
+            out.append(_unknown_provider(provider, agent.path("provider"), source, providers))
+        elif (missing := _unavailable(provider)) is not None:
+            range_ = source.value_range(agent.path("provider"))
+            out.append(Diagnostic("provider-unavailable", missing, range_))
+    return out
+
+
+def agent_option_diagnostics(
+    agents: Sequence[AgentView],
+    source: SourceMap,
+    profiles: Mapping[str, ModelProfile] | None,
+    providers: Collection[str],
+) -> list[Diagnostic]:
+    """invalid-option / unknown-option for agents' own `options`, by the schema of the provider
+    they run on (their own `provider`, else their profile's)."""
+    out: list[Diagnostic] = []
+    for agent in agents:
+        options = agent.body.get("options")
+        if not isinstance(options, dict):
+            continue
+        provider = agent.body.get("provider")
+        if not isinstance(provider, str):
+            name = agent.body.get("model_profile", "default")
+            profile = profiles.get(name) if profiles and isinstance(name, str) else None
+            provider = profile.provider if profile is not None else None
+        if isinstance(provider, str) and provider in providers:
+            out += option_diagnostics(options, agent.path("options"), provider, source)
+        out += key_env_diagnostics(agent.body, agent.path(), source)
+    return out
+
+
+def option_diagnostics(
+    options: Mapping[str, Any], at: Path, provider: str, source: SourceMap
+) -> list[Diagnostic]:
+    """OPTIONS (written at AT) against provider PROVIDER's `options_schema`, when it has one:
+    invalid-option (error) for a value it refuses, unknown-option (warning) for a key it does
+    not read."""
+    from llm_orc.providers.registry import provider_options_schema
+
+    schema = provider_options_schema(provider)
+    if schema is None:
+        return []
+    out: list[Diagnostic] = []
+    known = schema.get("properties")
+    if isinstance(known, dict) and schema.get("additionalProperties", False) is not True:
+        for key in options:
+            if key in known:
+                continue
+            text = (
+                f"option '{key}' is not read by provider '{provider}', so it is ignored"
+                f"{_known(str(key), known)}"
+            )
+            out.append(
+                Diagnostic("unknown-option", text, source.key_range((*at, key)), Severity.WARNING)
+            )
+    for error in _options_validator(provider, schema).iter_errors(dict(options)):
+        where = (*at, *error.absolute_path)
+        if error.validator == "additionalProperties":
+            continue  # reported above, key by key
+        path = ".".join(str(step) for step in error.absolute_path) or "options"
+        text = f"provider '{provider}' option '{path}': {error.message}"
+        out.append(Diagnostic("invalid-option", text, source.value_range(where)))
+    return out
+
+
+_OPTION_VALIDATORS: dict[str, tuple[int, Draft202012Validator]] = {}
+
+
+def _options_validator(provider: str, schema: dict[str, Any]) -> Draft202012Validator:
+    cached = _OPTION_VALIDATORS.get(provider)
+    if cached is None or cached[0] != id(schema):
+        cached = _OPTION_VALIDATORS[provider] = (id(schema), Draft202012Validator(schema))
+    return cached[1]
+
+
+def _unavailable(provider: str) -> str | None:
+    from llm_orc.providers.registry import provider_availability
+
+    return provider_availability(provider)
 
 
 def profiles_file_provider_diagnostics(
     data: Any, source: SourceMap, providers: Collection[str]
 ) -> list[Diagnostic]:
-    """unknown-provider in a profiles file: one profile with `name:`, or `model_profiles:`."""
+    """unknown-provider, provider-unavailable and the option checks in a profiles file: one
+    profile with `name:`, or `model_profiles:`."""
     if not isinstance(data, dict):
         return []
     entries: list[tuple[Path, Any]] = []
@@ -117,13 +207,56 @@ def profiles_file_provider_diagnostics(
         entries.extend(
             (("model_profiles", name), body) for name, body in data["model_profiles"].items()
         )
-    return [
-        _unknown_provider(body["provider"], (*at, "provider"), source, providers)
-        for at, body in entries
-        if isinstance(body, dict)
-        and isinstance(body.get("provider"), str)
-        and body["provider"] not in providers
-    ]
+    out: list[Diagnostic] = []
+    for at, body in entries:
+        provider = body.get("provider") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(provider, str):
+            continue
+        if provider not in providers:
+            out.append(_unknown_provider(provider, (*at, "provider"), source, providers))
+            continue
+        missing = _unavailable(provider)
+        if missing is not None:
+            range_ = source.value_range((*at, "provider"))
+            out.append(Diagnostic("provider-unavailable", missing, range_))
+        options = body.get("options")
+        if isinstance(options, dict):
+            out += option_diagnostics(options, (*at, "options"), provider, source)
+        out += key_env_diagnostics(body, at, source)
+    return out
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def key_env_diagnostics(body: Mapping[str, Any], at: Path, source: SourceMap) -> list[Diagnostic]:
+    """secret-in-profile: an `api_key_env` that is not a variable name (a key pasted in), or an
+    option named like a credential. The messages never repeat the value."""
+    out: list[Diagnostic] = []
+    name = body.get("api_key_env")
+    if isinstance(name, str) and not _ENV_NAME.fullmatch(name):
+        out.append(
+            Diagnostic(
+                "secret-in-profile",
+                "api_key_env takes the NAME of an environment variable (e.g. OPENAI_API_KEY), "
+                "not the key itself; put the key in that variable",
+                source.value_range((*at, "api_key_env")),
+            )
+        )
+    options = body.get("options")
+    if isinstance(options, dict):
+        for key in options:
+            if isinstance(key, str) and SECRET_OPTION.search(key):
+                out.append(
+                    Diagnostic(
+                        "secret-in-profile",
+                        f"option '{key}' looks like a credential: keys do not belong in "
+                        "options (they are shown and passed around); set api_key_env to the "
+                        "environment variable that holds it",
+                        source.value_range((*at, "options", key)),
+                    )
+                )
+    return out
 
 
 def placeholder_diagnostics(agents: Sequence[AgentView], source: SourceMap) -> list[Diagnostic]:

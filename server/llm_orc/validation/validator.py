@@ -15,6 +15,7 @@ from llm_orc.validation.graph_checks import agent_views, graph_diagnostics
 from llm_orc.validation.json_values import non_json_diagnostics
 from llm_orc.validation.output_schema_checks import output_schema_diagnostics
 from llm_orc.validation.references import (
+    agent_option_diagnostics,
     fallback_diagnostics,
     placeholder_diagnostics,
     profile_diagnostics,
@@ -119,6 +120,7 @@ def _ensemble_diagnostics(
         out += fallback_diagnostics(agents, source, profiles)
     if providers is not None:
         out += provider_diagnostics(agents, source, providers)
+        out += agent_option_diagnostics(agents, source, profiles, providers)
     out += placeholder_diagnostics(agents, source)
     out += output_schema_diagnostics(agents, source)
     out += non_json_diagnostics(data, source)

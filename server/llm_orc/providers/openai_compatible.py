@@ -1,0 +1,285 @@
+"""The `openai-compatible` provider: any server speaking OpenAI's chat-completions API (OpenAI,
+llama.cpp servers, vLLM, LM Studio, OpenRouter) through the official `openai` SDK.
+
+Importing this module does not import the SDK; `availability()` says whether it is installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from llm_orc.credentials.lookup import Credential, find_credential
+from llm_orc.providers.base import (
+    FinishReason,
+    Generation,
+    GenerationRequest,
+    ProviderError,
+    ProviderUnavailableError,
+    TextSink,
+    TokenUsage,
+    TransientProviderError,
+    estimate_tokens,
+)
+from llm_orc.providers.clients import ClientCache
+from llm_orc.providers.http_errors import error_for_status, one_line, retry_after_seconds, safe_url
+
+INSTALL_HINT = "provider 'openai-compatible' needs the openai SDK: pip install 'llm-orc[openai]'"
+OFFICIAL_HOST = "api.openai.com"
+NO_KEY = "no-key"
+"""Sent as the bearer token to a server that needs none (the SDK insists on one)."""
+
+_FINISH = {
+    "stop": FinishReason.STOP,
+    "length": FinishReason.LENGTH,
+    "content_filter": FinishReason.CONTENT_FILTER,
+}
+_PASSED_THROUGH = (
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+    "seed",
+    "stop",
+    "reasoning_effort",
+    "logit_bias",
+    "user",
+    "service_tier",
+    "max_completion_tokens",
+)
+
+
+class OpenAICompatibleProvider:
+    """Chat completions, streamed with `stream_options={"include_usage": True}`.
+
+    Profile: `model`, `base_url` (default OpenAI's), `api_key_env`. The key: the variable the
+    profile names, else `OPENAI_API_KEY` — but only for OpenAI itself (no `base_url`, or
+    api.openai.com): a key is never sent to another server unless its profile names the
+    variable; a local server gets no key. JSON output: `response_format` json_schema when the
+    agent has an output schema, else json_object. Options: the sampling parameters listed in
+    `options_schema`, and `extra_body` (a mapping merged into the request, for server-specific
+    fields). Usage is the server's; a server that sends none (llama-cpp-python's) gets an
+    estimate, marked estimated.
+    """
+
+    name: ClassVar[str] = "openai-compatible"
+    default_max_concurrency: ClassVar[int | None] = None
+    options_schema: ClassVar[dict[str, Any] | None] = {
+        "type": "object",
+        "properties": {
+            "top_p": {"type": "number", "minimum": 0, "maximum": 1},
+            "frequency_penalty": {"type": "number", "minimum": -2, "maximum": 2},
+            "presence_penalty": {"type": "number", "minimum": -2, "maximum": 2},
+            "seed": {"type": "integer"},
+            "stop": {"type": ["string", "array"], "items": {"type": "string"}},
+            "reasoning_effort": {"type": "string"},
+            "logit_bias": {"type": "object"},
+            "user": {"type": "string"},
+            "service_tier": {"type": "string"},
+            "max_completion_tokens": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Sent instead of max_tokens (OpenAI's reasoning models).",
+            },
+            "extra_body": {
+                "type": "object",
+                "description": "Extra request fields for the server, merged in as they are.",
+            },
+        },
+    }
+
+    def __init__(self) -> None:
+        self._clients: ClientCache[Any] = ClientCache(lambda client: client.close())
+
+    @classmethod
+    def availability(cls) -> str | None:
+        return None if importlib.util.find_spec("openai") else INSTALL_HINT
+
+    async def aclose(self) -> None:
+        await self._clients.aclose()
+
+    def _credential(self, request: GenerationRequest) -> Credential | None:
+        if request.api_key_env:
+            found = find_credential(self.name, request.api_key_env)
+            if found is None:
+                raise ProviderError(
+                    f"the environment variable {request.api_key_env} (the profile's "
+                    "api_key_env) is not set; set it to the server's API key"
+                )
+            return found
+        host = urlsplit(request.base_url).hostname if request.base_url else OFFICIAL_HOST
+        if host == OFFICIAL_HOST:
+            found = find_credential(self.name)
+            if found is None:
+                raise ProviderError(
+                    "no API key for OpenAI: set OPENAI_API_KEY, or name another variable "
+                    "with the profile's api_key_env"
+                )
+            return found
+        return None
+
+    def _client(self, request: GenerationRequest, credential: Credential | None) -> Any:
+        try:
+            openai = importlib.import_module("openai")
+        except ImportError:
+            raise ProviderUnavailableError(INSTALL_HINT) from None
+        key = (request.base_url, credential.secret.fingerprint if credential else None)
+
+        def make() -> Any:
+            return openai.AsyncOpenAI(
+                api_key=credential.secret.reveal() if credential else NO_KEY,
+                base_url=request.base_url,
+                max_retries=0,  # the engine's retry policy is the only one
+                timeout=request.timeout_seconds,
+            )
+
+        return self._clients.get(key, make)
+
+    def _arguments(self, request: GenerationRequest) -> dict[str, Any]:
+        messages = []
+        if request.system_prompt:
+            messages.append({"role": "system", "content": request.system_prompt})
+        messages.append({"role": "user", "content": request.prompt})
+        arguments: dict[str, Any] = {
+            "model": request.model,
+            "messages": messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if request.temperature is not None:
+            arguments["temperature"] = request.temperature
+        options = request.options
+        if request.max_tokens is not None and "max_completion_tokens" not in options:
+            arguments["max_tokens"] = request.max_tokens
+        for key in _PASSED_THROUGH:
+            if key in options:
+                arguments[key] = options[key]
+        if request.json_output:
+            if request.json_schema is not None:
+                arguments["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": "output", "schema": request.json_schema},
+                }
+            else:
+                arguments["response_format"] = {"type": "json_object"}
+        extra = options.get("extra_body")
+        if isinstance(extra, dict):
+            arguments["extra_body"] = extra
+        return arguments
+
+    async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
+        credential = self._credential(request)
+        client = self._client(request, credential)
+        secrets = [credential.secret.reveal()] if credential else []
+        pieces: list[str] = []
+        reported: Any = None
+        finish: str | None = None
+        try:
+            stream = await client.chat.completions.create(**self._arguments(request))
+            async with stream:
+                async for chunk in stream:
+                    if chunk.usage is not None:
+                        reported = chunk.usage
+                    for choice in chunk.choices or ():
+                        content = choice.delta.content if choice.delta else None
+                        if content:
+                            pieces.append(content)
+                            on_text(content)
+                        if choice.finish_reason:
+                            finish = choice.finish_reason
+        except asyncio.CancelledError:
+            raise
+        except ProviderError:
+            raise
+        except Exception as error:
+            usage = _usage(request, pieces, reported) if pieces or reported else None
+            raise _mapped(error, request, credential, secrets, usage) from None
+        if finish is None:
+            usage = _usage(request, pieces, reported)
+            raise TransientProviderError(
+                "the stream ended before the reply was complete (no finish reason)",
+                usage=usage,
+            )
+        usage = _usage(request, pieces, reported)
+        return Generation(
+            text="".join(pieces),
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            model=request.model,
+            finish_reason=_FINISH.get(finish, FinishReason.OTHER),
+            cache_read_tokens=usage.cache_read_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            estimated=usage.estimated,
+        )
+
+
+def _usage(request: GenerationRequest, pieces: list[str], reported: Any) -> TokenUsage:
+    """The server's counts, or estimates (marked) for what it did not send."""
+    if reported is None:
+        prompt = request.system_prompt + request.prompt
+        return TokenUsage(estimate_tokens(prompt), estimate_tokens("".join(pieces)), estimated=True)
+    prompt_details = getattr(reported, "prompt_tokens_details", None)
+    completion_details = getattr(reported, "completion_tokens_details", None)
+    return TokenUsage(
+        input_tokens=int(reported.prompt_tokens or 0),
+        output_tokens=int(reported.completion_tokens or 0),
+        cache_read_tokens=int(getattr(prompt_details, "cached_tokens", 0) or 0),
+        reasoning_tokens=int(getattr(completion_details, "reasoning_tokens", 0) or 0),
+    )
+
+
+def _mapped(
+    error: Exception,
+    request: GenerationRequest,
+    credential: Credential | None,
+    secrets: list[str],
+    usage: TokenUsage | None,
+) -> ProviderError:
+    """The typed error for whatever the SDK (or its HTTP client) raised."""
+    openai = importlib.import_module("openai")
+    where = safe_url(request.base_url or f"https://{OFFICIAL_HOST}/v1")
+    if isinstance(error, openai.APIStatusError):
+        body = error.body if isinstance(error.body, dict) else {}
+        inner = body.get("error", body) if isinstance(body, dict) else {}
+        detail = inner.get("message") if isinstance(inner, dict) else None
+        code = inner.get("code") if isinstance(inner, dict) else None
+        headers = dict(error.response.headers) if error.response is not None else {}
+        if credential is None:
+            key_hint = "the server wants a key: name its variable with the profile's api_key_env"
+        else:
+            key_hint = f"check the key in {credential.source.removeprefix('environment variable ')}"
+        return error_for_status(
+            error.status_code,
+            one_line(str(detail or ""), secrets),
+            model=request.model,
+            key_hint=key_hint,
+            retry_after=retry_after_seconds(headers),
+            code=code if isinstance(code, str) else None,
+            usage=usage,
+        )
+    if isinstance(error, openai.APITimeoutError):
+        return TransientProviderError(f"{where} did not answer in time", usage=usage)
+    if isinstance(error, openai.APIConnectionError) and usage is not None:
+        return TransientProviderError(
+            f"the connection to {where} broke mid-reply: "
+            f"{one_line(str(error.__cause__ or error), secrets)}",
+            usage=usage,
+        )
+    if isinstance(error, openai.APIConnectionError):
+        return TransientProviderError(
+            f"cannot reach {where}: {one_line(str(error.__cause__ or error), secrets)}; is the "
+            "server running?",
+            usage=usage,
+        )
+    if isinstance(error, ValueError):  # a chunk that is not JSON
+        return TransientProviderError(
+            f"the server sent a malformed chunk: {one_line(str(error), secrets, 80)}", usage=usage
+        )
+    # The HTTP client's own errors mid-stream (a connection reset or cut).
+    return TransientProviderError(
+        f"the connection to {where} failed mid-reply ({type(error).__name__}: "
+        f"{one_line(str(error), secrets, 80)})",
+        usage=usage,
+    )

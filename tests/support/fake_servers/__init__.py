@@ -1,0 +1,1 @@
+"""Small HTTP servers on loopback that speak providers' wire protocols, for provider tests."""
