@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
+import re
+import select
+import struct
 import subprocess
 import sys
+import termios
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -340,3 +348,56 @@ def test_an_answer_cut_at_max_tokens_says_so_in_text_rich_and_json(project: Path
     assert "truncated: the answer was cut at max_tokens" in rich.stdout
     document = json.loads(llm_orc(project, "invoke", "cut.yaml", "hi", "-o", "json").stdout)
     assert document["agents"][0]["finish_reason"] == "length"
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _read_until(fd: int, done: Callable[[bytes], bool], seen: bytes, seconds: float) -> bytes:
+    """Read the terminal FD until DONE(what was read) or end of file, within SECONDS."""
+    deadline = time.monotonic() + seconds
+    while not done(seen) and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], deadline - time.monotonic())
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the other end closed: the process has exited
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
+def test_ctrl_c_typed_in_an_80_column_terminal_leaves_room_for_its_echo(project: Path) -> None:
+    (project / "stuck.yaml").write_text(
+        "name: stuck-run\nagents:\n  - name: a\n    options: {hang: true}\n  - name: b\n"
+        "    depends_on: [a]\n",
+        encoding="utf-8",
+    )
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a terminal of 80 columns, as a user's
+        try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+            os.chdir(project)
+            os.environ.update({"COLUMNS": "80", "LINES": "24", "TERM": "xterm"})
+            command = _command()
+            os.execv(command[0], [*command, "invoke", "stuck.yaml", "hi"])
+        finally:
+            os._exit(127)  # never back into pytest
+    try:
+        seen = _read_until(fd, lambda out: b"waiting for a" in out, b"", 30)
+        assert b"waiting for a" in seen, seen
+        os.write(fd, b"\x03")  # Ctrl-C as typed: the terminal sends SIGINT and echoes ^C
+        seen = _read_until(fd, lambda out: False, seen, 30)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 130
+    screen = ANSI.sub("", seen.decode("utf-8", "replace"))
+    lines = [line for part in screen.split("\n") for line in part.split("\r")]
+    assert any("stuck-run" in line for line in lines)
+    # Every line of the live view ends two columns short of the terminal's width, so the
+    # echoed "^C" never wraps to a line the redraw does not know of.
+    assert max(len(line.rstrip("^C")) for line in lines) <= 78

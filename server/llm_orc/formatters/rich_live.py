@@ -36,6 +36,8 @@ _RECENT_LINES = 4
 """How many of a running agent's latest lines the live view shows (wrapped to the terminal)."""
 _NARROW = 100
 """Below this many columns the model moves under the agent's name, leaving room for output."""
+_ECHO_ROOM = 2
+"""Columns left free at the end of every line of the live view (see `_render`)."""
 _STYLES = {
     "waiting": "dim",
     "queued": "dim cyan",
@@ -120,8 +122,14 @@ class RichFormatter:
             row.state, row.note = "skipped", event.reason
 
     def _render(self) -> Table:
+        # Two columns short of the terminal: a Ctrl-C echoed as "^C" then fits on the last line,
+        # instead of wrapping to a new one that the redraw does not know of (which left the
+        # title line behind, duplicated).
         table = Table(
-            title=f"[bold]{self.ensemble.name}[/]", title_justify="left", expand=True, box=None
+            title=f"[bold]{self.ensemble.name}[/]",
+            title_justify="left",
+            width=max(_ECHO_ROOM * 10, self.console.width - _ECHO_ROOM),
+            box=None,
         )
         narrow = self.console.width < _NARROW
         table.add_column("", width=2)
