@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     invoke = commands.add_parser(
         "invoke",
         help="run an ensemble on an input",
-        description="Run ENSEMBLE (a name or a .yaml path). The input is INPUT or --input, "
+        description="Run ENSEMBLE (a name or a .yaml path). The input is INPUT (before or after "
+        "the options) or --input, "
         "followed by the content of -f FILE or of standard input when piped; without any, "
         "the ensemble's default_task.",
     )
@@ -69,10 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate",
         help="check ensemble files",
-        description="Check ensembles (files or names; default: every ensemble found) and print "
+        description="Check ensembles (files, folders of them, or names; default: every ensemble "
+        "found) and print "
         "path:line:col: severity[code]: message for each problem. Exit 1 on errors.",
     )
-    validate.add_argument("targets", metavar="FILE|NAME", nargs="*")
+    validate.add_argument("targets", metavar="FILE|DIR|NAME", nargs="*")
 
     plan = commands.add_parser("plan", help="show an ensemble's dependency graph")
     plan.add_argument("ensemble", metavar="ENSEMBLE")
