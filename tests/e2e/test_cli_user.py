@@ -329,6 +329,9 @@ def test_a_model_file_that_does_not_exist_is_a_located_validation_error(project:
     invoke = llm_orc(project, "invoke", "big.yaml", "hi", "-o", "jsonl")
     assert invoke.returncode == 1 and invoke.stdout == ""
     assert invoke.stderr.splitlines()[:3] == validate.stdout.splitlines()
+    for listing in (("list-profiles",), ("config", "show")):
+        shown = llm_orc(project, *listing)
+        assert shown.stderr.startswith(".llm-orc/config.yaml:9:12: error[missing-model]"), listing
     team = llm_orc(project, "invoke", "team", "hi", "-o", "text")  # does not use 'big': runs
     assert team.returncode == 0, team.stderr
     assert team.stderr.startswith(".llm-orc/config.yaml:9:12: error[missing-model]")

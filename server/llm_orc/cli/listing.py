@@ -36,7 +36,7 @@ def _ensembles(workspace: Workspace) -> int:
 
 def _profiles(workspace: Workspace) -> int:
     catalog = workspace.profile_catalog
-    print_issues(catalog.issues)
+    print_issues(workspace.config_issues)
     width = max((len(name) for name in catalog.profiles), default=0)
     for name in sorted(catalog.profiles):
         profile = catalog.profiles[name]
