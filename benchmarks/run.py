@@ -3,9 +3,14 @@
     python benchmarks/run.py            # the full suite (about a minute and a half)
     python benchmarks/run.py --quick    # smaller latencies and fewer repeats: a smoke run
     python benchmarks/run.py --only fanout --only startup
+    python benchmarks/run.py --quick --check            # CI: ratio figures vs the baseline
+    python benchmarks/run.py --record-baseline 5        # re-measure the baseline (5 times)
 
 Benchmarks measure; they never fail. A missed target is recorded in the results and listed at
 the end of the output, and the exit status is 0 unless a benchmark could not run at all.
+`--check` is the exception: it measures the ratio figures of `check.py` (about half a minute),
+compares them with `results/baseline.json`, writes nothing, and exits 1 when one is worse than
+its baseline by more than its margin.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import importlib
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 import traceback
@@ -33,6 +39,8 @@ BENCHMARKS = {
     "lsp": "lsp.bench_lsp",
 }
 RESULTS = Path(__file__).resolve().parent / "results"
+MIN_MARGIN = 0.25
+"""The smallest margin a check figure gets over its baseline, whatever spread was seen."""
 
 
 def _run_one(name: str, quick: bool) -> BenchmarkResult:
@@ -146,7 +154,23 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="measure the ratio figures of check.py and fail when one is worse than "
+        "results/baseline.json allows (writes nothing)",
+    )
+    parser.add_argument(
+        "--record-baseline",
+        type=int,
+        metavar="TIMES",
+        help="measure the check figures TIMES times and write results/baseline.json",
+    )
     args = parser.parse_args(argv)
+    if args.check:
+        return _check()
+    if args.record_baseline:
+        return _record_baseline(args.record_baseline)
     selected: list[str] = args.only or list(BENCHMARKS)
     environment = _environment(args.quick, selected)
 
@@ -175,6 +199,56 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "latest.md").write_text(_markdown(environment, results) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS / 'latest.json'} and {RESULTS / 'latest.md'}", file=sys.stderr)
     return 1 if any(r.error for r in results) else 0
+
+
+def _check() -> int:
+    import check
+
+    baseline = json.loads(check.BASELINE.read_text(encoding="utf-8"))
+    print(f"checking against {check.BASELINE.name} ({baseline['date']}) ...", file=sys.stderr)
+    t0 = time.perf_counter()
+    lines, ok = check.compare(check.measure(), baseline)
+    print("\n".join(lines), file=sys.stderr)
+    verdict = "within the baseline's margins" if ok else "REGRESSION: a figure is over its limit"
+    print(f"{verdict} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def _record_baseline(times: int) -> int:
+    """Measure the check figures TIMES times; the baseline is the median, and the margin covers
+    the spread seen (at least MIN_MARGIN, twice the worst excess over the median otherwise)."""
+    import check
+
+    runs = []
+    for i in range(times):
+        print(f"measuring {i + 1}/{times} ...", file=sys.stderr, flush=True)
+        runs.append(check.measure())
+    previous = (
+        json.loads(check.BASELINE.read_text(encoding="utf-8"))["figures"]
+        if check.BASELINE.exists()
+        else {}
+    )
+    figures = {}
+    for name in check.CHECKS:
+        values = sorted(run[name]["value"] for run in runs)
+        middle = statistics.median(values)
+        excess = (values[-1] - middle) / middle
+        margin = max(previous.get(name, {}).get("margin", 0.0), MIN_MARGIN, round(2 * excess, 2))
+        figures[name] = {
+            "value": round(middle, 4),
+            "margin": margin,
+            "spread": [values[0], values[-1]],
+            "note": runs[0][name]["note"],
+        }
+        print(
+            f"  {name}: {middle:.3f} (spread {values[0]:.3f}..{values[-1]:.3f}), margin "
+            f"+{margin:.0%}",
+            file=sys.stderr,
+        )
+    document = {**_environment(True, ["check"]), "runs": times, "figures": figures}
+    check.BASELINE.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {check.BASELINE}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from llm_orc.execution.result import AgentResult, AgentStatus, RunResult, RunStatus
     from llm_orc.execution.runner import run, stream
     from llm_orc.execution.scheduler import RunOptions
+    from llm_orc.execution.service import Run, RunService, UnknownRunError
     from llm_orc.providers.base import (
         Generation,
         GenerationRequest,
@@ -91,6 +92,9 @@ _EXPORTS = {
     "run": "llm_orc.execution.runner",
     "stream": "llm_orc.execution.runner",
     "RunOptions": "llm_orc.execution.scheduler",
+    "Run": "llm_orc.execution.service",
+    "RunService": "llm_orc.execution.service",
+    "UnknownRunError": "llm_orc.execution.service",
     "Generation": "llm_orc.providers.base",
     "GenerationRequest": "llm_orc.providers.base",
     "ProviderError": "llm_orc.providers.base",
@@ -126,11 +130,14 @@ __all__ = [
     "ModelProfile",
     "ProviderError",
     "RetryPolicy",
+    "Run",
     "RunEvent",
     "RunOptions",
     "RunResult",
+    "RunService",
     "RunStatus",
     "TransientProviderError",
+    "UnknownRunError",
     "Usage",
     "Workspace",
     "event_to_dict",

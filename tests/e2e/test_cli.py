@@ -17,7 +17,7 @@ from typing import IO, Any
 import jsonschema
 import pytest
 
-from llm_orc.schemas import load_schema
+from llm_orc.schemas import load_schema, schema_validator
 from support.plugins import without_test_plugins
 
 CONFIG = """\
@@ -168,6 +168,12 @@ def test_invoke_timeout_exits_124_and_keeps_finished_agents(project: Path) -> No
         (("invoke", "missing.yaml", "x"), "llm-orc: error: missing.yaml: no such file"),
         (("invoke", "pipeline", "a", "--input", "b"), "either as INPUT or as --input"),
         (("invoke", "pipeline", "-f", "absent.txt"), "absent.txt: cannot read input file"),
+        (("invoke", "pipeline", "x", "-o", "template"), "'template' needs --template FILE"),
+        (
+            ("invoke", "pipeline", "x", "-o", "json", "--template", "t.j2"),
+            "--template is used by output format 'template', not 'json'",
+        ),
+        (("invoke", "pipeline", "x", "--template", "no.j2"), "no.j2: no such template file"),
     ],
 )
 def test_bad_invocations_fail_with_one_clear_line(
@@ -261,6 +267,10 @@ def test_invoke_jsonl_streams_every_event_then_the_result(project: Path) -> None
     done = llm_orc(project, "invoke", "pipeline", "hello", "-o", "jsonl")
     assert done.returncode == 0, done.stderr
     events = [json.loads(line) for line in done.stdout.splitlines()]
+    event_schema = schema_validator("events")
+    for event in events:
+        event_schema.validate(event)
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))  # no gaps on stdout
     assert events[0]["type"] == "ensemble_started"
     assert events[-1]["type"] == "ensemble_finished"
     assert [e["type"] for e in events].count("ensemble_finished") == 1
@@ -414,7 +424,10 @@ def test_a_plain_install_has_no_scripted_provider(project: Path) -> None:
         timeout=60,
         check=True,
     )
-    assert names.stdout == "['local', 'ollama', 'openai-compatible']\n"  # built-ins only
+    assert names.stdout == (  # built-ins only
+        "['anthropic', 'anthropic-api', 'gemini', 'google', 'google-gemini', 'local', 'ollama', "
+        "'openai-compatible']\n"
+    )
     for args in (("validate", "double.yaml"), ("invoke", "double.yaml", "go", "-o", "json")):
         done = subprocess.run(
             [*_command(), *args],
@@ -429,7 +442,8 @@ def test_a_plain_install_has_no_scripted_provider(project: Path) -> None:
         report = done.stdout + done.stderr
         assert (
             "double.yaml:5:15: error[unknown-provider]: provider 'scripted' is not available "
-            "here (available: local, ollama, openai-compatible)"
+            "here (available: anthropic, anthropic-api, gemini, google, google-gemini, local, "
+            "ollama, openai-compatible)"
         ) in report
         assert "Traceback" not in report
     with_plugins = llm_orc(project, "invoke", "double.yaml", "go", "-o", "text")

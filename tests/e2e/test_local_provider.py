@@ -175,3 +175,14 @@ async def test_a_profile_can_name_a_gguf_file_as_its_model() -> None:
     )
     assert generation.output_tokens > 0
     assert generation.model == path
+
+
+def test_closing_the_models_frees_them_and_the_next_request_loads_again() -> None:
+    async def once() -> int:
+        generation = await LocalProvider().generate(request("Hi", max_tokens=4), lambda _: None)
+        return generation.output_tokens
+
+    assert asyncio.run(once()) > 0
+    assert local.close_models()
+    assert local._models == {}
+    assert asyncio.run(once()) > 0

@@ -346,3 +346,29 @@ async def test_an_ensemble_file_relative_to_the_root_folder_runs(
     )
     final = await run_finished(client, reply["run_id"])
     assert final["result"]["status"] == "succeeded"
+
+
+async def test_list_ensembles_gives_the_pickers_names_descriptions_and_order(
+    client: RecordingClient, project: Path
+) -> None:
+    add_ensemble(project, "trio", "description: Three agents, one answer\n" + TRIO)
+    source = project / "app.py"
+    source.write_text("print('hi')\n", encoding="utf-8")
+    open_document(client, source, "print('hi')\n", language="python")
+
+    listed = await execute_command(client, "llm-orc.listEnsembles", {"uri": uri(source)})
+
+    names = [entry["name"] for entry in listed]
+    assert names[0] == "code-review"  # source code: the review comes first, as in code actions
+    assert sorted(names[1:]) == names[1:]
+    trio = next(entry for entry in listed if entry["name"] == "trio")
+    assert trio["description"] == "Three agents, one answer"
+    assert trio["path"] == str(project / ".llm-orc" / "ensembles" / "trio.yaml")
+    built_in = next(entry for entry in listed if entry["name"] == "code-review")
+    assert built_in["tier"] != trio["tier"]
+
+    prose = await execute_command(client, "llm-orc.listEnsembles", {})
+    assert sorted(entry["name"] for entry in prose) == [entry["name"] for entry in prose]
+
+    with pytest.raises(JsonRpcException):
+        await execute_command(client, "llm-orc.listEnsembles", {"uri": 7})

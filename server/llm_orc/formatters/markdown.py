@@ -35,9 +35,10 @@ def render_markdown(result: RunResult) -> str:
         _block(result.final_answer) if result.final_answer is not None else "_No final answer._",
         "",
         "## Agents",
+        "",
     ]
     for agent in result.agents:
-        lines += ["", *_agent_section(agent)]
+        lines += _agent_section(agent)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

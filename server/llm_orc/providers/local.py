@@ -9,6 +9,7 @@ package (found with `importlib.util.find_spec`, never imported: its `__init__` p
 from __future__ import annotations
 
 import asyncio
+import atexit
 import codecs
 import importlib
 import importlib.util
@@ -116,6 +117,8 @@ class _Llama(Protocol):
     def eval(self, tokens: Sequence[int]) -> None: ...
 
     def reset(self) -> None: ...
+
+    def close(self) -> None: ...
 
     @property
     def model(self) -> Any: ...
@@ -432,7 +435,27 @@ def _load(key: _LoadKey) -> _LoadedModel:
     model = _LoadedModel(llama_cpp, key)
     logger.debug("loaded %s in %.2fs", key.path, time.perf_counter() - started)
     with _models_lock:
+        if not _models:
+            atexit.register(close_models)
         return _models.setdefault(key, model)
+
+
+def close_models() -> bool:
+    """Free every loaded model now; False (nothing freed) while a generation is still going.
+
+    Run at exit: left to llama-cpp-python's own finalizer, a model is freed after the
+    interpreter has torn down that module, which prints a traceback on the way out.
+    """
+    with _idle:
+        if _busy:
+            return False  # a generation still holds its model: the process exit frees it
+        with _models_lock:
+            models = list(_models.values())
+            _models.clear()
+    for model in models:
+        with model.lock:
+            model.llama.close()
+    return True
 
 
 # --- options -----------------------------------------------------------------------------

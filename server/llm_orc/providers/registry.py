@@ -32,6 +32,11 @@ _BUILTIN: dict[str, str] = {
     "local": "llm_orc.providers.local:LocalProvider",
     "openai-compatible": "llm_orc.providers.openai_compatible:OpenAICompatibleProvider",
     "ollama": "llm_orc.providers.ollama:OllamaProvider",
+    "anthropic": "llm_orc.providers.anthropic:AnthropicProvider",
+    "anthropic-api": "llm_orc.providers.anthropic:AnthropicProvider",  # the public format's name
+    "google": "llm_orc.providers.google:GoogleProvider",
+    "google-gemini": "llm_orc.providers.google:GoogleProvider",
+    "gemini": "llm_orc.providers.google:GoogleProvider",
 }
 
 _registered: dict[str, type[Provider] | Provider] = {}

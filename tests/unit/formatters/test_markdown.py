@@ -43,6 +43,7 @@ async def test_report_has_the_answer_first_then_one_section_per_agent() -> None:
         "### final: succeeded",
     ]
     assert report.endswith("The **answer**.\n")
+    assert "\n\n\n" not in report
 
 
 async def test_sections_show_model_tokens_fallbacks_and_failures() -> None:

@@ -12,6 +12,9 @@ table says):
 `llm-orc.cancelRun` `{run_id}` → the result document once the run has wound down
 `llm-orc.runResult` `{run_id}` → the result document, or `{run_id, status: "running"}`
 `llm-orc.listRuns` → `[{run_id, ensemble, source, status}]`, oldest first
+`llm-orc.listEnsembles` `{uri?}` → `[{name, description, path, tier}]`: the ensembles of
+    `uri`'s workspace (else the root folder's) in the order the selection's code actions offer
+    them (`code-review` first for source code); `tier` says where each was found
 `llm-orc.runEvents` `{run_id, after_seq?}` → `{run_id, events, finished}`: the run's events
     with `seq > after_seq` (default 0), deltas coalesced — replay for a late or reconnecting
     client, which then goes on with the notifications (dropping those with `seq` it has seen).
@@ -45,7 +48,13 @@ from llm_orc.errors import (
 from llm_orc.execution.delta_coalescer import coalesced
 from llm_orc.execution.events import event_to_dict
 from llm_orc.execution.service import Run, RunService, UnknownRunError
-from llm_orc.lsp.features.run_actions import RUN_ENSEMBLE, run_actions, run_lenses
+from llm_orc.lsp.features.run_actions import (
+    RUN_ENSEMBLE,
+    ensemble_order,
+    looks_like_code,
+    run_actions,
+    run_lenses,
+)
 from llm_orc.lsp.features.run_manager import RunTransport
 from llm_orc.lsp.server import LlmOrcLanguageServer
 
@@ -53,6 +62,7 @@ CANCEL_RUN = "llm-orc.cancelRun"
 RUN_RESULT = "llm-orc.runResult"
 LIST_RUNS = "llm-orc.listRuns"
 RUN_EVENTS = "llm-orc.runEvents"
+LIST_ENSEMBLES = "llm-orc.listEnsembles"
 
 SHUTDOWN_SECONDS = 5.0
 """How long a `shutdown` request waits for the runs still going to wind down."""
@@ -112,6 +122,10 @@ def register(server: LlmOrcLanguageServer) -> None:
     def list_runs(ls: LlmOrcLanguageServer, *arguments: Any) -> list[dict[str, Any]]:
         return [run.summary() for run in service.runs()]
 
+    @server.command(LIST_ENSEMBLES)
+    def list_ensembles(ls: LlmOrcLanguageServer, *arguments: Any) -> list[dict[str, Any]]:
+        return ensemble_list(ls, _optional_uri(LIST_ENSEMBLES, arguments))
+
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: LlmOrcLanguageServer, *arguments: Any) -> None:
         """Runs still going are cancelled, and the client gets each one's end before the
@@ -132,6 +146,34 @@ def register(server: LlmOrcLanguageServer) -> None:
         finished = run.finished
         events = coalesced([event_to_dict(event) for event in run.events(after_seq)])
         return {"run_id": run.run_id, "events": events, "finished": finished}
+
+
+def ensemble_list(ls: LlmOrcLanguageServer, uri: str | None) -> list[dict[str, Any]]:
+    """The ensembles offered for a selection in URI's document, with what a picker shows."""
+    root = Path(ls.workspace.root_path or Path.cwd())
+    path = ls.path_of(uri) if uri else None
+    library = ls.workspaces.for_path(path or root / ".llm-orc").library
+    language = None
+    if uri is not None and uri in ls.workspace.text_documents:
+        language = ls.workspace.get_text_document(uri).language_id
+    code = path is not None and looks_like_code(path, language)
+    return [
+        {
+            "name": name,
+            "description": library.entries[name].description,
+            "path": str(library.entries[name].path),
+            "tier": library.entries[name].tier,
+        }
+        for name in ensemble_order(list(library.entries), code)
+    ]
+
+
+def _optional_uri(command: str, arguments: tuple[Any, ...]) -> str | None:
+    fields = _one_object(command, arguments) if arguments else {}
+    uri = fields.get("uri")
+    if uri is not None and not isinstance(uri, str):
+        raise _invalid_params(f"{command}: 'uri' must be a string")
+    return uri
 
 
 def start_run(ls: LlmOrcLanguageServer, service: RunService, request: RunRequest) -> Run:

@@ -1,0 +1,98 @@
+// The results panel on the extension host side: one webview, fed the runs of the window from
+// the RunStore; the page (src/webview/page.ts) renders them. Kept alive while hidden.
+
+import * as vscode from 'vscode';
+
+import type { RunStore } from './runs/run_store';
+import { makeNonce, panelHtml } from './webview/html';
+import type { AnswerAction, FromPage, ToPage } from './webview/protocol';
+
+export const VIEW_TYPE = 'llmOrc.results';
+
+export interface PanelActions {
+  answer(action: AnswerAction, runId: string): void | Promise<void>;
+  cancel(runId: string): void | Promise<void>;
+}
+
+export class ResultsPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private selected: string | null = null;
+  private readonly subscription: { dispose(): void };
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly store: RunStore,
+    private readonly actions: PanelActions,
+  ) {
+    this.subscription = store.onDidChange(({ runId, events, replaced, lost }) => {
+      this.post({ type: 'events', run_id: runId, events, ...(replaced ? { replace: true } : {}), ...(lost ? { lost } : {}) });
+    });
+  }
+
+  get visible(): boolean {
+    return this.panel?.visible ?? false;
+  }
+
+  /** Opens (or reveals) the panel on RUN_ID (default: the newest run). */
+  show(runId?: string, preserveFocus = true): void {
+    this.selected = runId ?? this.store.latest()?.model.runId ?? null;
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      if (this.selected) this.post({ type: 'select', run_id: this.selected });
+      return;
+    }
+    const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      'LLM Orc Results',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [root] },
+    );
+    this.panel = panel;
+    this.ready = false;
+    panel.webview.html = panelHtml({
+      cspSource: panel.webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'page.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'panel.css')).toString(),
+    });
+    panel.webview.onDidReceiveMessage((message: FromPage) => this.receive(message));
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.ready = false;
+    });
+  }
+
+  private receive(message: FromPage): void {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.post({
+          type: 'reset',
+          runs: this.store.list().map((run) => ({ run_id: run.model.runId, events: run.events, ...(run.lost ? { lost: run.lost } : {}) })),
+          selected: this.selected,
+        });
+        break;
+      case 'selected':
+        this.selected = message.run_id;
+        break;
+      case 'answer':
+        void this.actions.answer(message.action, message.run_id);
+        break;
+      case 'cancel':
+        void this.actions.cancel(message.run_id);
+        break;
+    }
+  }
+
+  /** Sends MESSAGE once the page has loaded (before that, `reset` on `ready` covers it). */
+  private post(message: ToPage): void {
+    if (this.panel && this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.panel?.dispose();
+  }
+}

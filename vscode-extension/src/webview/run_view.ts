@@ -1,0 +1,225 @@
+// Draws one run: the toolbar (status, totals, cancel), the final answer, the dependency graph
+// and one card per agent. Built once per run, then updated in place with only what changed.
+
+import DOMPurify from 'dompurify';
+
+import type { AgentView, Change, RunModel } from '../runs/run_model';
+import { TERMINAL_AGENT } from '../runs/run_model';
+import { h, setText, svg } from './dom';
+import { STATUS_LABEL, agentMeta, cost, seconds, tokens } from './format';
+import { layoutGraph, type GraphLayout } from './graph_layout';
+import { markdownToHtml } from './markdown';
+import type { AnswerAction } from './protocol';
+
+export interface ViewActions {
+  answer(action: AnswerAction): void;
+  cancel(): void;
+}
+
+interface Card {
+  root: HTMLElement;
+  badge: HTMLElement;
+  meta: HTMLElement;
+  note: HTMLElement;
+  text: HTMLElement;
+  textNode: Text;
+  footer: HTMLElement;
+  /** What the text box shows: the attempt and how much of its text. */
+  attempt: number;
+  length: number;
+}
+
+const ANSWER_BUTTONS: [AnswerAction, string][] = [
+  ['copy', 'Copy'],
+  ['insert', 'Insert into Editor'],
+  ['open', 'Open as Document'],
+];
+
+export class RunView {
+  readonly root = h('div', { class: 'run' });
+  private readonly status = h('span', { class: 'run-status' });
+  private readonly totals = h('span', { class: 'totals' });
+  private readonly cancelButton = h('button', { class: 'cancel', type: 'button' }, 'Cancel Run');
+  private readonly answer = h('section', { class: 'answer', 'aria-label': 'Final answer' });
+  private readonly graph = h('section', { class: 'graph', 'aria-label': 'Dependency graph' });
+  private readonly cards = h('section', { class: 'cards', 'aria-label': 'Agents' });
+  private readonly warnings = h('section', { class: 'warnings' });
+  private readonly cardByAgent = new Map<string, Card>();
+  private nodeByAgent = new Map<string, SVGElement>();
+  private answerShown: string | null = null;
+
+  constructor(
+    private readonly model: RunModel,
+    private readonly actions: ViewActions,
+  ) {
+    this.cancelButton.addEventListener('click', () => actions.cancel());
+    const toolbar = h('div', { class: 'run-toolbar' }, this.status, this.totals, this.cancelButton);
+    this.root.append(toolbar, this.answer, this.graph, this.cards, this.warnings);
+    this.update({ structure: true, run: true, agents: new Set() });
+  }
+
+  update(change: Change): void {
+    if (change.structure) this.rebuild();
+    // Read every scroll position first, then write: one layout per frame, not one per card.
+    const stick = [...change.agents].map((name) => this.cardByAgent.get(name)).filter((card) => card && atBottom(card.text));
+    for (const name of change.agents) this.updateAgent(name);
+    for (const card of stick) card!.text.scrollTop = card!.text.scrollHeight;
+    if (change.run || change.structure) this.updateRun();
+  }
+
+  private rebuild(): void {
+    const agents = this.model.agents;
+    for (const agent of agents) {
+      if (!this.cardByAgent.has(agent.name)) {
+        const card = this.makeCard(agent);
+        this.cardByAgent.set(agent.name, card);
+        this.cards.append(card.root);
+      }
+    }
+    this.drawGraph(layoutGraph(agents));
+    for (const agent of agents) this.updateAgent(agent.name);
+  }
+
+  private makeCard(agent: AgentView): Card {
+    const badge = h('span', { class: 'badge' });
+    const meta = h('div', { class: 'meta' });
+    const note = h('div', { class: 'note' });
+    const textNode = document.createTextNode('');
+    const text = h('pre', { class: 'text', tabindex: '0', 'aria-label': `${agent.name} output` }, textNode);
+    const footer = h('footer', { class: 'figures' });
+    const root = h(
+      'article',
+      { class: 'card', 'data-agent': agent.name },
+      h('header', {}, h('span', { class: 'name' }, agent.name), badge),
+      meta,
+      note,
+      text,
+      footer,
+    );
+    return { root, badge, meta, note, text, textNode, footer, attempt: -1, length: 0 };
+  }
+
+  private drawGraph(layout: GraphLayout): void {
+    const nodes = new Map<string, SVGElement>();
+    const edges = layout.edges.map((edge) =>
+      svg('path', {
+        class: 'edge',
+        'data-from': edge.from,
+        'data-to': edge.to,
+        d: edge.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' '),
+        'marker-end': 'url(#arrow)',
+      }),
+    );
+    const boxes = layout.nodes.map((node) => {
+      const group = svg(
+        'g',
+        { class: 'node', 'data-agent': node.name, transform: `translate(${node.x - node.width / 2},${node.y - node.height / 2})` },
+        svg('title', {}, node.name),
+        svg('rect', { width: node.width, height: node.height, rx: 6, ry: 6 }),
+        svg('text', { x: node.width / 2, y: node.height / 2, 'text-anchor': 'middle', 'dominant-baseline': 'central' }, node.name),
+      );
+      nodes.set(node.name, group);
+      return group;
+    });
+    const marker = svg(
+      'defs',
+      {},
+      svg(
+        'marker',
+        { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' },
+        svg('path', { class: 'arrowhead', d: 'M0,0 L10,5 L0,10 z' }),
+      ),
+    );
+    const drawing = svg(
+      'svg',
+      { width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, role: 'img', 'aria-label': 'Dependency graph' },
+      marker,
+      ...edges,
+      ...boxes,
+    );
+    this.graph.replaceChildren(drawing);
+    this.nodeByAgent = nodes;
+  }
+
+  private updateAgent(name: string): void {
+    const agent = this.model.agent(name);
+    const card = this.cardByAgent.get(name);
+    if (!agent || !card) {
+      if (agent) this.rebuild();
+      return;
+    }
+    const statusClass = `card status-${agent.status}`;
+    if (card.root.className !== statusClass) card.root.className = statusClass;
+    setText(card.badge, STATUS_LABEL[agent.status]);
+    setText(card.meta, agentMeta(agent));
+    setText(card.note, agent.note ?? '');
+    card.note.hidden = !agent.note;
+    this.updateText(card, agent);
+    const figures = [seconds(agent.durationSeconds), tokens(agent.usage), cost(agent.usage)].filter(Boolean);
+    setText(card.footer, figures.join(' · '));
+    const node = this.nodeByAgent.get(name);
+    if (node) {
+      const nodeClass = `node status-${agent.status}`;
+      if (node.getAttribute('class') !== nodeClass) node.setAttribute('class', nodeClass);
+    }
+  }
+
+  /** Appends only the new text of the same attempt; a new attempt or a changed text redraws. */
+  private updateText(card: Card, agent: AgentView): void {
+    const box = card.text;
+    if (card.attempt === agent.attempt && agent.text.length >= card.length) {
+      if (agent.text.length > card.length) card.textNode.appendData(agent.text.slice(card.length));
+    } else {
+      card.textNode.data = agent.text;
+    }
+    card.attempt = agent.attempt;
+    card.length = agent.text.length;
+    box.hidden = agent.text === '';
+  }
+
+  private updateRun(): void {
+    const model = this.model;
+    this.status.className = `run-status status-${model.status}`;
+    setText(this.status, `${model.ensemble || 'run'} · ${STATUS_LABEL[model.status]}`);
+    const agents = model.agents;
+    const done = agents.filter((a) => TERMINAL_AGENT.has(a.status)).length;
+    const usage = model.usage;
+    const duration = model.result ? seconds(model.result.duration_seconds) : seconds(model.at);
+    setText(this.totals, `${done}/${agents.length} agents done · ${usage.total_tokens} tokens · ${cost(usage)} · ${duration}`);
+    this.cancelButton.hidden = model.finished;
+    this.updateAnswer();
+    this.warnings.replaceChildren(...model.ignored.map((line) => h('p', { class: 'warning' }, line)));
+  }
+
+  private updateAnswer(): void {
+    const model = this.model;
+    const output = model.finalAnswer?.output ?? null;
+    const key = model.finished ? `done:${output ?? ''}` : 'running';
+    if (key === this.answerShown) return;
+    this.answerShown = key;
+    const title = h('h2', {}, 'Final answer', model.finalAnswer ? h('small', {}, ` from ${model.finalAnswer.agent}`) : null);
+    if (!model.finished) {
+      this.answer.replaceChildren(title, h('p', { class: 'placeholder' }, 'The final answer appears here when the run finishes.'));
+      return;
+    }
+    if (output === null) {
+      const final = model.finalAnswer ? model.agent(model.finalAnswer.agent) : undefined;
+      const why = final ? ` (${final.name} ${STATUS_LABEL[final.status]}${final.note ? `: ${final.note}` : ''})` : '';
+      this.answer.replaceChildren(title, h('p', { class: 'placeholder' }, `This run has no final answer${why}.`));
+      return;
+    }
+    const body = h('div', { class: 'markdown' });
+    body.innerHTML = DOMPurify.sanitize(markdownToHtml(output), { FORBID_ATTR: ['style'], FORBID_TAGS: ['style'] });
+    const buttons = ANSWER_BUTTONS.map(([action, label]) => {
+      const button = h('button', { type: 'button', 'data-action': action }, label);
+      button.addEventListener('click', () => this.actions.answer(action));
+      return button;
+    });
+    this.answer.replaceChildren(title, body, h('div', { class: 'actions' }, ...buttons));
+  }
+}
+
+/** Whether BOX is scrolled to its end (new text then keeps it there). */
+function atBottom(box: HTMLElement): boolean {
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 4;
+}
