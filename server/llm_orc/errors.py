@@ -18,9 +18,13 @@ class EnsembleNotFoundError(LlmOrcError):
     """No ensemble file or configured ensemble has the requested name."""
 
     def __init__(self, name: str, available: Sequence[str]) -> None:
+        import difflib
+
         self.name = name
         self.available = list(available)
+        close = difflib.get_close_matches(name, self.available, n=1, cutoff=0.6)
         hint = f"; available: {', '.join(self.available)}" if self.available else ""
+        hint += f"; did you mean '{close[0]}'?" if close else ""
         super().__init__(f"no ensemble named '{name}'{hint}")
 
 

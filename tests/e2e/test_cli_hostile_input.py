@@ -71,8 +71,10 @@ def test_a_poisoned_sibling_ensemble_does_not_stop_list_validate_or_invoke(proje
 
     listed = llm_orc(project, "list-ensembles")
     assert listed.returncode == 0, listed.stderr
-    assert re.search(r"^good\s+local\s+fine$", listed.stdout, re.M)
-    assert re.search(r"^poison\s+local", listed.stdout, re.M)
+    assert re.search(
+        r"^good\s+project\s+fine  \(\.llm-orc/ensembles/good\.yaml\)$", listed.stdout, re.M
+    )
+    assert re.search(r"^poison\s+project", listed.stdout, re.M)
 
     everything = llm_orc(project, "validate")
     assert everything.returncode == 1

@@ -15,7 +15,7 @@ def run_command(args: argparse.Namespace) -> int:
     locations = workspace.locations
     catalog = workspace.profile_catalog
     library = workspace.library
-    print_issues([*catalog.issues, *library.issues])
+    print_issues([*workspace.config_issues, *library.issues])
 
     print("locations:")
     print(f"  global: {locations.global_dir}{'' if locations.global_dir.is_dir() else ' (absent)'}")

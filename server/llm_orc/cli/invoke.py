@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -11,7 +12,7 @@ from typing import NoReturn
 from llm_orc.cli.event_loop import TEARDOWN_GRACE_SECONDS, run_bounded
 from llm_orc.cli.interrupts import Interrupts
 from llm_orc.cli.main import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
-from llm_orc.cli.reporting import print_issues
+from llm_orc.cli.reporting import load_for_run
 from llm_orc.config.ensemble import Ensemble
 from llm_orc.config.workspace import Workspace
 from llm_orc.errors import InputError, LlmOrcError
@@ -37,11 +38,29 @@ def read_input(args: argparse.Namespace) -> str | None:
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or "not UTF-8 text"
             raise InputError(f"{args.file}: cannot read input file: {reason}") from None
-    elif not sys.stdin.isatty():
-        piped = sys.stdin.read()
-        material = piped if piped.strip() else None
+    elif sys.stdin is not None and not sys.stdin.isatty():
+        material = _piped_text()
+    for name, text in (("INPUT", instruction), ("-f/stdin", material)):
+        if text is not None and _SURROGATE.search(text):
+            raise InputError(f"{name}: the input is not UTF-8 text")
     parts = [part for part in (instruction, material) if part is not None and part.strip()]
     return "\n\n".join(parts) if parts else None
+
+
+def _piped_text() -> str | None:
+    """Piped standard input, decoded as UTF-8 whatever the locale says; anything else is
+    refused before the run starts, as `-f` refuses a binary file."""
+    raw = sys.stdin.buffer.read()
+    try:
+        piped = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"standard input: not UTF-8 text (byte {exc.start + 1} is {raw[exc.start]:#04x})"
+        ) from None
+    return piped if piped.strip() else None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -55,8 +74,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _invoke(args: argparse.Namespace, interrupts: Interrupts) -> int:
     workspace = Workspace.discover()
-    ensemble = workspace.load_ensemble(args.ensemble)
-    print_issues(i for i in workspace.profile_catalog.issues if i.is_error)
+    ensemble = load_for_run(workspace, args.ensemble)
     task = read_input(args)
     if task is None and not ensemble.default_task:
         raise InputError(

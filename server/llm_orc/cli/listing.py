@@ -9,6 +9,9 @@ from llm_orc.cli.reporting import print_issues
 from llm_orc.config.workspace import Workspace
 from llm_orc.errors import display_path
 
+_TIER_LABELS = {"local": "project"}
+"""The project's `.llm-orc/` is the "local" tier inside; to a user, `local` is a provider."""
+
 
 def run_command(args: argparse.Namespace) -> int:
     workspace = Workspace.discover()
@@ -23,7 +26,9 @@ def _ensembles(workspace: Workspace) -> int:
     width = max((len(name) for name in library.entries), default=0)
     for name in library.names():
         entry = library.entries[name]
-        print(f"{name:<{width}}  {entry.tier:<8}  {entry.description}")
+        tier = _TIER_LABELS.get(entry.tier, entry.tier)
+        where = "" if entry.tier == "built-in" else f"  ({display_path(entry.path)})"
+        print(f"{name:<{width}}  {tier:<8}  {entry.description}{where}".rstrip())
     for entry in library.shadowed:
         print(f"(shadowed: '{entry.name}' in {display_path(entry.path)})")
     return EXIT_OK
@@ -31,7 +36,7 @@ def _ensembles(workspace: Workspace) -> int:
 
 def _profiles(workspace: Workspace) -> int:
     catalog = workspace.profile_catalog
-    print_issues(catalog.issues)
+    print_issues(workspace.config_issues)
     width = max((len(name) for name in catalog.profiles), default=0)
     for name in sorted(catalog.profiles):
         profile = catalog.profiles[name]

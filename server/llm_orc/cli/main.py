@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from llm_orc import __version__
+from llm_orc.cli import take_back_interrupts
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -40,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     invoke = commands.add_parser(
         "invoke",
         help="run an ensemble on an input",
-        description="Run ENSEMBLE (a name or a .yaml path). The input is INPUT or --input, "
+        description="Run ENSEMBLE (a name or a .yaml path). The input is INPUT (before or after "
+        "the options) or --input, "
         "followed by the content of -f FILE or of standard input when piped; without any, "
         "the ensemble's default_task.",
     )
@@ -76,10 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate",
         help="check ensemble files",
-        description="Check ensembles (files or names; default: every ensemble found) and print "
+        description="Check ensembles (files, folders of them, or names; default: every ensemble "
+        "found) and print "
         "path:line:col: severity[code]: message for each problem. Exit 1 on errors.",
     )
-    validate.add_argument("targets", metavar="FILE|NAME", nargs="*")
+    validate.add_argument("targets", metavar="FILE|DIR|NAME", nargs="*")
 
     plan = commands.add_parser("plan", help="show an ensemble's dependency graph")
     plan.add_argument("ensemble", metavar="ENSEMBLE")
@@ -133,6 +136,31 @@ def _readiness_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--offline", action="store_true", help="do not probe endpoints")
 
 
+def parse_arguments(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """Parse ARGV as people type it: `invoke ENSEMBLE -f FILE "instruction"` takes the
+    instruction after an option as it does before one; anything else left over is the
+    command's own usage error (its usage line, not the top-level one)."""
+    args, extras = parser.parse_known_args(argv)
+    if not extras:
+        return args
+    if args.command == "invoke" and args.input is None and not extras[0].startswith("-"):
+        args.input, extras = extras[0], extras[1:]
+    if extras:
+        command = _subparser(parser, args.command) if args.command else None
+        (command or parser).error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser | None:
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser | None = action.choices.get(name)
+            return found
+    return None
+
+
 def _output_format(text: str) -> str:
     """A known output format name (entry points are read only when -o is given)."""
     from llm_orc.formatters.base import FormatterError
@@ -176,6 +204,7 @@ def _positive_dollars(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
+        take_back_interrupts()
         return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C at any point: also while parsing or importing
         print("llm-orc: interrupted", file=sys.stderr)
@@ -184,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -16,11 +16,11 @@ def run_command(args: argparse.Namespace) -> int:
     workspace = Workspace.discover()
     targets: list[str] = args.targets
     paths = (
-        [workspace.find_path(target) for target in targets]
+        [path for target in targets for path in workspace.ensemble_paths(target)]
         if targets
         else [entry.path for entry in workspace.library.entries.values()]
     )
-    issues = list(workspace.profile_catalog.issues)
+    issues = list(workspace.config_issues)
     if not targets:
         issues.extend(workspace.library.issues)
     errors = warnings = 0

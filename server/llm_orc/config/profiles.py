@@ -41,10 +41,10 @@ class ModelProfile:
     options: dict[str, Any] = field(default_factory=dict)
     base_url: Name | None = None
     fallback_model_profile: Name | None = None
-    price_per_million_input_tokens: Annotated[float, Field(ge=0)] | None = None
-    price_per_million_output_tokens: Annotated[float, Field(ge=0)] | None = None
-    price_per_million_cache_read_tokens: Annotated[float, Field(ge=0)] | None = None
-    price_per_million_cache_write_tokens: Annotated[float, Field(ge=0)] | None = None
+    price_per_million_input_tokens: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    price_per_million_output_tokens: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    price_per_million_cache_read_tokens: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    price_per_million_cache_write_tokens: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
     max_concurrency: Annotated[int, Field(ge=1)] | None = None
     api_key_env: Name | None = None
     """The environment variable holding the key (never the key itself)."""

@@ -23,8 +23,9 @@ def parse_json_output(text: str, schema: dict[str, Any] | None = None) -> Any:
     try:
         value = json.loads(stripped)
     except json.JSONDecodeError as exc:
+        what = exc.msg.removesuffix(" at")  # e.g. "Invalid control character at"
         raise JsonOutputError(
-            f"output is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            f"output is not valid JSON ({what} at line {exc.lineno} column {exc.colno})"
         ) from None
     if schema is not None:
         from jsonschema import Draft202012Validator

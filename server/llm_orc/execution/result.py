@@ -166,7 +166,8 @@ class RunResult:
     def final_answer(self) -> str | None:
         if self.final_agent is None:
             return None
-        return self.agent(self.final_agent).output
+        final = self.agent(self.final_agent)
+        return final.output if final.status is AgentStatus.SUCCEEDED else None
 
     def agent(self, name: str) -> AgentResult:
         for result in self.agents:

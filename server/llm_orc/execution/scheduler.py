@@ -618,6 +618,7 @@ class EnsembleRun:
                 try:
                     result.parsed = parse_json_output(text, agent.output_schema)
                 except JsonOutputError as exc:
+                    result.output = text  # the raw text stays visible in the result
                     raise _AttemptFailed(str(exc), "invalid_json") from None
             result.status = AgentStatus.SUCCEEDED
             result.output = text

@@ -33,7 +33,12 @@ from llm_orc.execution.events import (
 from llm_orc.execution.result import AgentStatus, RunResult, RunStatus
 from llm_orc.formatters.base import FormatterContext
 
-_TAIL = 72
+_RECENT_LINES = 4
+"""How many of a running agent's latest lines the live view shows (wrapped to the terminal)."""
+_NARROW = 100
+"""Below this many columns the model moves under the agent's name, leaving room for output."""
+_ECHO_ROOM = 2
+"""Columns left free at the end of every line of the live view (see `_render`)."""
 _STYLES = {
     "waiting": "dim",
     "queued": "dim cyan",
@@ -57,6 +62,8 @@ class _Row:
     attempt: int = 0
     tail: str = ""
     note: str = ""
+    fallback: str = ""
+    waiting_for: tuple[str, ...] = ()
     spinner: Spinner = field(default_factory=lambda: Spinner("dots", style="cyan"))
 
 
@@ -67,7 +74,10 @@ class RichFormatter:
         self.console = Console(file=context.err)
         self.out = Console(file=context.out)
         self.ensemble: Ensemble = context.ensemble
-        self.rows = {agent.name: _Row(agent.name) for agent in self.ensemble.agents}
+        self.rows = {
+            agent.name: _Row(agent.name, waiting_for=tuple(agent.depends_on))
+            for agent in self.ensemble.agents
+        }
         self.spent = Usage()
         """The usage of the agents finished so far: the live cost in the title."""
         # Live re-renders `self` (through __rich__) on its own clock: events only update rows.
@@ -101,11 +111,13 @@ class RichFormatter:
         elif isinstance(event, AgentRetrying):
             row.state, row.note = "retrying", f"retry in {event.delay_seconds:.1f}s: {event.error}"
         elif isinstance(event, AgentFallback):
-            row.note = f"fallback to '{event.to_profile}': {event.error}"
+            row.fallback = f"fell back from '{event.from_profile}' to '{event.to_profile}'"
+            row.note = f"{row.fallback}: {event.error}"
         elif isinstance(event, AgentFinished):
             row.state, row.ended = "succeeded", now
             usage = event.usage
-            row.note = f"{usage.input_tokens}+{usage.output_tokens} tokens · {usage.cost_text}"
+            note = f"{usage.input_tokens}+{usage.output_tokens} tokens · {usage.cost_text}"
+            row.note = f"{note} · {row.fallback}" if row.fallback else note
             self.spent = self.spent + usage
         elif isinstance(event, AgentFailed):
             row.state, row.ended, row.note = "failed", now, event.error
@@ -115,17 +127,22 @@ class RichFormatter:
             row.state, row.note = "skipped", event.reason
 
     def _render(self) -> Table:
+        # Two columns short of the terminal: a Ctrl-C echoed as "^C" then fits on the last line,
+        # instead of wrapping to a new one that the redraw does not know of (which left the
+        # title line behind, duplicated).
         table = Table(
             title=f"[bold]{self.ensemble.name}[/]{_spent(self.spent)}",
             title_justify="left",
-            expand=True,
+            width=max(_ECHO_ROOM * 10, self.console.width - _ECHO_ROOM),
             box=None,
         )
+        narrow = self.console.width < _NARROW
         table.add_column("", width=2)
         table.add_column("agent", no_wrap=True)
-        table.add_column("model", no_wrap=True, style="dim")
+        if not narrow:
+            table.add_column("model", no_wrap=True, style="dim")
         table.add_column("time", justify="right", no_wrap=True)
-        table.add_column("output", ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column("output", ratio=1, overflow="fold")
         now = time.monotonic()
         for row in self.rows.values():
             style = _STYLES[row.state]
@@ -133,16 +150,40 @@ class RichFormatter:
             elapsed = ""
             if row.started is not None:
                 elapsed = f"{(row.ended or now) - row.started:.1f}s"
-            text = row.note if row.state != "running" or not row.tail else _last_line(row.tail)
-            table.add_row(icon, Text(row.name, style=style), row.model, elapsed, Text(text))
+            name = Text(row.name, style=style)
+            if narrow and row.model:
+                name.append(f"\n{row.model}", style="dim")
+            cells = [icon, name] if narrow else [icon, name, row.model]
+            table.add_row(*cells, elapsed, self._output(row))
         return table
+
+    def _output(self, row: _Row) -> Text:
+        """A running agent's latest lines, wrapped; otherwise what the agent waits for, or its
+        outcome."""
+        if row.state == "running" and row.tail:
+            return Text(_recent_lines(row.tail))
+        if row.state == "waiting" and row.waiting_for:
+            pending = [name for name in row.waiting_for if self.rows[name].state not in _ENDED]
+            if pending:
+                return Text(f"waiting for {', '.join(pending)}", style="dim")
+        return Text(row.note)
 
     def finish(self, result: RunResult) -> None:
         self.live.stop()  # already stopped unless the run ended without EnsembleFinished
         answer = result.final_answer
-        if answer is not None:
+        if answer is not None and result.final_agent is not None:
             title = f"final answer — {result.final_agent}"
-            self.out.print(Panel(Markdown(answer), title=title, title_align="left"))
+            cut = result.agent(result.final_agent).finish_reason == "length"
+            footer = "[yellow]truncated: the answer was cut at max_tokens[/]" if cut else None
+            self.out.print(
+                Panel(
+                    Markdown(answer),
+                    title=title,
+                    title_align="left",
+                    subtitle=footer,
+                    subtitle_align="left",
+                )
+            )
         self.out.print(_summary(result))
 
 
@@ -158,10 +199,13 @@ def _icon(state: str) -> str:
     }.get(state, "?")
 
 
-def _last_line(text: str) -> str:
+_ENDED = ("succeeded", "failed", "skipped", "cancelled")
+
+
+def _recent_lines(text: str) -> str:
+    """The last few non-blank lines of TEXT (the table wraps them to its width)."""
     lines = [line for line in text.splitlines() if line.strip()]
-    last = lines[-1] if lines else ""
-    return last[-_TAIL:]
+    return "\n".join(lines[-_RECENT_LINES:])
 
 
 def _spent(usage: Usage) -> str:
@@ -193,7 +237,7 @@ def _summary(result: RunResult) -> Group:
         f"{result.count(AgentStatus.SUCCEEDED)}/{len(result.agents)} agents succeeded · ",
         f"{usage.input_tokens} in + {usage.output_tokens} out tokens · {_cost(result)}",
     )
-    problems = [  # the table cuts long messages: failures are repeated here in full
+    problems = [  # failures and fallbacks are repeated here in full, after the table
         Text(f"  {agent.name}: {agent.error}", style="red")
         for agent in result.agents
         if agent.status is AgentStatus.FAILED
@@ -203,4 +247,18 @@ def _summary(result: RunResult) -> Group:
         for agent in result.agents
         if agent.finish_reason == "length"
     ]
-    return Group(line, *problems, *truncated)
+    switches = [
+        Text(
+            f"  {agent.name}: fell back from profile '{agent.fallback.from_profile}' to "
+            f"'{agent.fallback.to_profile}': {agent.fallback.reason}",
+            style="yellow",
+        )
+        for agent in result.agents
+        if agent.fallback is not None
+    ]
+    hint = Text(
+        "  every agent's full output: -o markdown (a report) or -o json",
+        style="dim",
+    )
+    shown = [*problems, *truncated, *switches, *([hint] if len(result.agents) > 1 else [])]
+    return Group(line, *shown)

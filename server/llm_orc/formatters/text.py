@@ -18,6 +18,17 @@ class TextFormatter:
 
     def finish(self, result: RunResult) -> None:
         for agent in result.agents:
+            if agent.fallback is not None:  # never silent: one line, the answer stays clean
+                switch = agent.fallback
+                self.err.write(
+                    f"llm-orc: agent '{agent.name}' fell back from profile '{switch.from_profile}' "
+                    f"to '{switch.to_profile}': {switch.reason}\n"
+                )
+            if agent.finish_reason == "length":
+                self.err.write(
+                    f"llm-orc: agent '{agent.name}' was truncated: its output was cut at "
+                    "max_tokens\n"
+                )
             if agent.error is not None:
                 status = agent.status.value
                 self.err.write(f"llm-orc: agent '{agent.name}' {status}: {agent.error}\n")

@@ -41,6 +41,8 @@ from llm_orc.validation.diagnostics import Position, Range
 from llm_orc.validation.references import PLACEHOLDER
 from llm_orc.validation.yaml_index import ParsedYaml, Path, SourceMap, parse_yaml
 
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+
 _CACHE_SIZE = 8
 _SAFE_PLAIN = re.compile(r"[\w./][\w./ -]*(?<! )")
 _PLAIN_TYPED = re.compile(r"[^\s:#,\[\]{}'\"|>&*!%@`]?[^\s#,\[\]{}]*")
@@ -170,9 +172,11 @@ class DocumentState:
 
     @cached_property
     def _line_starts(self) -> list[int]:
-        starts = [0]
-        for line in self.text.splitlines(keepends=True):
-            starts.append(starts[-1] + len(line))
+        """Where each line starts, with lines ended as `split_lines` ends them (only at \\n,
+        \\r\\n or \\r, as the editor counts), and the text's end after an unended last line."""
+        starts = [0] + [match.end() for match in _LINE_BREAK.finditer(self.text)]
+        if starts[-1] != len(self.text):
+            starts.append(len(self.text))
         return starts
 
     def offset(self, position: Position) -> int:

@@ -16,6 +16,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -259,7 +260,8 @@ class _LoadedModel:
                     grammar_module.JSON_GBNF, verbose=False
                 )
             else:
-                grammar = grammar_module.LlamaGrammar.from_json_schema(key, verbose=False)
+                gbnf = strict_json_strings(grammar_module.json_schema_to_gbnf(key))
+                grammar = grammar_module.LlamaGrammar.from_string(gbnf, verbose=False)
             self._json_grammars[key] = grammar
         return grammar
 
@@ -672,3 +674,18 @@ class LocalProvider:
             if generated >= sampling.max_tokens
             else FinishReason.STOP,
         )
+
+
+_LOOSE_CHAR = re.compile(r'^char ::= \[\^"\\\\\]', re.MULTILINE)
+_STRICT_CHAR = r'char ::= [^"\\\x7F\x00-\x1F]'
+
+
+def strict_json_strings(gbnf: str) -> str:
+    """A schema grammar whose strings cannot hold a raw control character: llama.cpp's schema
+    converter lets any character but `"` and `\\` into a string (`char ::= [^"\\]`), so a
+    model could write a tab or a newline there, which JSON refuses; its plain JSON grammar
+    already excludes them, and this makes the schema's grammar do the same."""
+    strict, count = _LOOSE_CHAR.subn(lambda _: _STRICT_CHAR, gbnf)
+    if count == 0 and re.search(r"^char ::=", gbnf, re.MULTILINE):
+        raise ProviderError("llama.cpp's JSON grammar has an unexpected string rule")
+    return strict

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from llm_orc.config.profiles import SECRET_OPTION
 from llm_orc.validation.diagnostics import Diagnostic, Severity
 from llm_orc.validation.graph_checks import AgentView
-from llm_orc.validation.wording import did_you_mean
+from llm_orc.validation.wording import did_you_mean, near_miss
 from llm_orc.validation.yaml_index import Path, SourceMap
 
 if TYPE_CHECKING:
@@ -265,7 +265,10 @@ def placeholder_diagnostics(agents: Sequence[AgentView], source: SourceMap) -> l
     out: list[Diagnostic] = []
     for agent in agents:
         template = agent.body.get("prompt_template")
-        if not isinstance(template, str) or "{deps." not in template:
+        if not isinstance(template, str) or "{" not in template:
+            continue
+        out += _misspelt_placeholders(template, agent.path("prompt_template"), source)
+        if "{deps." not in template:
             continue
         deps = [dep for dep, _ in agent.deps]
         reported: set[str] = set()
@@ -287,6 +290,38 @@ def placeholder_diagnostics(agents: Sequence[AgentView], source: SourceMap) -> l
                     Severity.WARNING,
                 )
             )
+    return out
+
+
+_BRACED = re.compile(r"\{([^{}\s]{1,64})\}")
+
+
+def _misspelt_placeholders(template: str, at: Path, source: SourceMap) -> list[Diagnostic]:
+    """unknown-placeholder (warning) for a near miss of `{input}` or `{deps.NAME}` (`{inptu}`,
+    `{dep.a}`): other braces are literal text, but these were meant to be replaced. A case
+    variant (`{Input}`) is taken as written on purpose."""
+    out: list[Diagnostic] = []
+    seen: set[str] = set()
+    for match in _BRACED.finditer(template):
+        written = match.group(0)
+        if PLACEHOLDER.fullmatch(written) or written in seen:
+            continue
+        head, dot, rest = match.group(1).partition(".")
+        if dot and rest and head != "deps" and near_miss(head, ["deps"]):
+            meant = "{deps." + rest + "}"
+        elif not dot and head.lower() != "input" and near_miss(head, ["input"]):
+            meant = "{input}"
+        else:
+            continue
+        seen.add(written)
+        out.append(
+            Diagnostic(
+                "unknown-placeholder",
+                f"{written} is not a placeholder and is left as written; did you mean '{meant}'?",
+                source.text_range(at, written),
+                Severity.WARNING,
+            )
+        )
     return out
 
 

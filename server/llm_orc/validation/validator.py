@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from llm_orc.validation.budget_checks import budget_diagnostics
 from llm_orc.validation.diagnostics import Diagnostic
 from llm_orc.validation.graph_checks import agent_views, graph_diagnostics
+from llm_orc.validation.json_values import non_json_diagnostics
 from llm_orc.validation.output_schema_checks import output_schema_diagnostics
 from llm_orc.validation.references import (
     agent_option_diagnostics,
@@ -99,6 +100,7 @@ def validate_profiles_text(
     )
     if providers is not None:
         found += profiles_file_provider_diagnostics(parsed.data, parsed.source, providers)
+    found += non_json_diagnostics(parsed.data, parsed.source)
     return _report([*parsed.diagnostics, *found], parsed.data, parsed.source)
 
 
@@ -123,6 +125,7 @@ def _ensemble_diagnostics(
         out += agent_option_diagnostics(agents, source, profiles, providers)
     out += placeholder_diagnostics(agents, source)
     out += output_schema_diagnostics(agents, source)
+    out += non_json_diagnostics(data, source)
     return out
 
 

@@ -32,6 +32,9 @@ Behaviour comes from `request.options` (a profile's or agent's `options`):
     Every attempt raises a permanent `ProviderError` with this message.
 `hang`
     True: never reply (wait on an event nobody sets) until cancelled.
+`finish_reason`
+    The generation's finish reason (default ``stop``), e.g. ``length`` for a reply cut at
+    max_tokens.
 
 Failures (`error`, then `fail_agents`, then `fail_attempts`) are raised after the agent's
 latency has elapsed, as a real call would fail after taking its time; `hang` waits at once.
@@ -55,6 +58,7 @@ from itertools import pairwise
 from typing import Any, ClassVar
 
 from llm_orc.providers.base import (
+    FinishReason,
     Generation,
     GenerationRequest,
     ProviderError,
@@ -103,6 +107,7 @@ class ScriptedProvider:
             input_tokens=len(request.system_prompt.split()) + len(request.prompt.split()),
             output_tokens=len(text.split()),
             model=request.model,
+            finish_reason=FinishReason(options.get("finish_reason", "stop")),
         )
 
 

@@ -169,3 +169,25 @@ def test_output_schema_must_be_a_valid_json_schema() -> None:
     assert_diag(report, "invalid-output-schema", (6, 18, 6, 24))
     fine = text.replace("strang", "string")
     assert validate_ensemble_text(fine).diagnostics == []
+
+
+def test_a_near_miss_of_a_placeholder_is_a_located_warning() -> None:
+    text = (
+        "name: x\n"
+        "agents:\n"
+        "  - name: a\n"
+        "  - name: b\n"
+        "    depends_on: [a]\n"
+        "    prompt_template: 'Use {inptu} and {dep.a}, not {inputs_of_mine} or {x}'\n"
+    )
+    found = [
+        (d.code, d.severity.value, d.message, d.range)
+        for d in validate_ensemble_text(text).diagnostics
+    ]
+    assert [(code, severity) for code, severity, _, _ in found] == [
+        ("unknown-placeholder", "warning"),
+        ("unknown-placeholder", "warning"),
+    ]
+    assert "{inptu} is not a placeholder" in found[0][2] and "'{input}'" in found[0][2]
+    assert "did you mean '{deps.a}'?" in found[1][2]
+    assert (found[0][3].start.line, found[0][3].start.column) == (5, 26)

@@ -1,0 +1,32 @@
+"""Values an ensemble or profiles file holds must be representable in JSON: the result
+document, the events and the language server all carry them as JSON, and JSON Schema cannot
+reject a NaN (`.nan` compares unequal to every bound) or an infinity."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from llm_orc.validation.diagnostics import Diagnostic
+from llm_orc.validation.yaml_index import Path, SourceMap
+
+
+def non_json_diagnostics(data: Any, source: SourceMap) -> list[Diagnostic]:
+    """not-json: every `.nan`, `.inf` or `-.inf`, on its value. Each container is visited once
+    (YAML aliases share them, and may refer to themselves)."""
+    out: list[Diagnostic] = []
+    seen: set[int] = set()
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            written = "NaN" if math.isnan(value) else "an infinity"
+            text = f"{written} is not a number JSON can hold; write a finite number"
+            out.append(Diagnostic("not-json", text, source.value_range(path)))
+        elif isinstance(value, dict | list):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend(((*path, key), item) for key, item in items)
+    return out
