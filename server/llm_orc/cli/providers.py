@@ -10,6 +10,7 @@ import asyncio
 from llm_orc.cli.main import EXIT_ERROR, EXIT_OK
 from llm_orc.cli.reporting import print_issues
 from llm_orc.config.ensemble import Ensemble
+from llm_orc.config.issues import read_text
 from llm_orc.config.readiness import (
     ProfileReport,
     check_profile,
@@ -19,6 +20,7 @@ from llm_orc.config.readiness import (
 )
 from llm_orc.config.workspace import Workspace
 from llm_orc.errors import LlmOrcError, display_path
+from llm_orc.validation import parse_yaml
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -26,8 +28,8 @@ def run_command(args: argparse.Namespace) -> int:
     catalog = workspace.profile_catalog
     print_issues([*catalog.issues, *workspace.library.issues])
     targets: list[str] = list(getattr(args, "ensembles", None) or [])
-    ensembles, broken = _ensembles(workspace, targets)
-    used = profiles_used((e.name, _profile_names(e, workspace)) for e in ensembles)
+    ensembles, broken, declared = _ensembles(workspace, targets)
+    used = profiles_used([*((e.name, _profile_names(e, workspace)) for e in ensembles), *declared])
     names = sorted(used) if targets else sorted({*catalog.profiles, *used})
     reports: list[ProfileReport] = []
     missing: list[str] = []
@@ -57,17 +59,45 @@ def run_command(args: argparse.Namespace) -> int:
     return EXIT_ERROR if unusable or missing or broken else EXIT_OK
 
 
-def _ensembles(workspace: Workspace, targets: list[str]) -> tuple[list[Ensemble], list[str]]:
-    """The ensembles named (default: every one found), and a line for each that cannot load."""
+def _ensembles(
+    workspace: Workspace, targets: list[str]
+) -> tuple[list[Ensemble], list[str], list[tuple[str, list[str]]]]:
+    """The ensembles named (default: every one found), a line for each that cannot load, and
+    the profiles those that cannot load still name: often they fail because of a profile (its
+    model file is missing, its provider not installed), which is what this report is for."""
     loaded: list[Ensemble] = []
     broken: list[str] = []
+    declared: list[tuple[str, list[str]]] = []
     for ref in targets or workspace.library.names():
         try:
             loaded.append(workspace.load_ensemble(ref))
         except LlmOrcError as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             broken.append(f"ensemble '{ref}': cannot be loaded: {first}")
-    return loaded, broken
+            names = _declared_profile_names(workspace, ref)
+            if names:
+                declared.append((ref, names))
+    return loaded, broken, declared
+
+
+def _declared_profile_names(workspace: Workspace, ref: str) -> list[str]:
+    """The profiles an ensemble file's agents name, read from its YAML alone (no validation)."""
+    try:
+        text, _ = read_text(workspace.find_path(ref))
+    except LlmOrcError:
+        return []
+    data = parse_yaml(text).data if text is not None else None
+    agents = data.get("agents") if isinstance(data, dict) else None
+    names: list[str] = []
+    for agent in agents if isinstance(agents, list) else []:
+        if not isinstance(agent, dict):
+            continue
+        profile = agent.get("model_profile")
+        names.append(profile if isinstance(profile, str) and profile else "default")
+        fallback = agent.get("fallback_model_profile")
+        if isinstance(fallback, str) and fallback:
+            names.append(fallback)
+    return list(dict.fromkeys(names))
 
 
 def _profile_names(ensemble: Ensemble, workspace: Workspace) -> list[str]:
