@@ -363,11 +363,11 @@ export interface AgentFinished {
  */
 export interface Usage {
   /**
-   * Prompt tokens, summed over attempts that produced output.
+   * Prompt tokens, summed over attempts (cache reads and writes included).
    */
   input_tokens: number;
   /**
-   * Generated tokens.
+   * Generated tokens (reasoning included).
    */
   output_tokens: number;
   /**
@@ -375,9 +375,29 @@ export interface Usage {
    */
   total_tokens: number;
   /**
-   * Cost in US dollars from the profile's per-million-token prices (0 for local models).
+   * Part of input_tokens read from the provider's prompt cache.
    */
-  cost_usd: number;
+  cache_read_tokens: number;
+  /**
+   * Part of input_tokens written to the provider's prompt cache.
+   */
+  cache_write_tokens: number;
+  /**
+   * Part of output_tokens spent reasoning.
+   */
+  reasoning_tokens: number;
+  /**
+   * True when some count was estimated because the provider did not report it.
+   */
+  estimated: boolean;
+  /**
+   * Cost in US dollars, from the genai-prices table or the profile's price_per_million_* (0 for models that run locally), or null when unknown (a model without a price; a sum with any unknown part is unknown).
+   */
+  cost_usd: number | null;
+  /**
+   * Why cost_usd is null (one line per distinct reason, joined by '; ', saying which price to set); null when the cost is known.
+   */
+  cost_reason?: string | null;
 }
 /**
  * The agent failed, after its retries and fallback.
@@ -603,6 +623,27 @@ export interface LlmOrcRunResult {
     cancelled: number;
     usage: Usage1;
   };
+  /**
+   * Why the run stopped before its agents were done, other than a cancel or a timeout (those are the status): budget (its spent cost reached max_cost; running agents were cancelled and the rest skipped with a reason starting 'budget:'), or null.
+   */
+  stopped_reason?: 'budget' | null;
+  /**
+   * The run's budget (max_cost) and what it spent, or null when it had none. Agents whose cost is unknown count as 0 and are listed.
+   */
+  budget?: null | {
+    /**
+     * The budget, in US dollars.
+     */
+    max_cost_usd: number;
+    /**
+     * The known cost of every attempt of the run.
+     */
+    spent_usd: number;
+    /**
+     * Agents that spent an unknown amount (a model without a price): counted as 0.
+     */
+    unknown_cost_agents: string[];
+  };
 }
 /**
  * What happened to one agent.
@@ -620,7 +661,7 @@ export interface Agent {
    */
   status: 'succeeded' | 'failed' | 'skipped' | 'cancelled' | 'pending' | 'queued' | 'running';
   /**
-   * The agent's whole output, or null.
+   * The agent's whole output, or null; for an output_format json agent whose output did not parse, the text it wrote.
    */
   output: string | null;
   /**
@@ -634,7 +675,7 @@ export interface Agent {
    */
   error: null | {
     /**
-     * provider, timeout, invalid_json, config, skipped, cancelled or internal.
+     * authentication, rate_limited, transient, invalid_request, context_too_long, model_not_found, unavailable or provider (provider errors); timeout, invalid_json, config, skipped, cancelled or internal.
      */
     type: string;
     /**
@@ -688,20 +729,24 @@ export interface Agent {
    */
   duration_seconds: number | null;
   usage: Usage1;
+  /**
+   * Why the agent's last generation ended: stop, length (cut by max_tokens: a JSON answer is incomplete), content_filter or other; null when none ended.
+   */
+  finish_reason: 'stop' | 'length' | 'content_filter' | 'other' | null;
 }
 /**
- * Tokens used and their cost.
+ * Tokens used and their cost, failed, retried and cancelled attempts included.
  *
  * This interface was referenced by `LlmOrcRunResult`'s JSON-Schema
  * via the `definition` "usage".
  */
 export interface Usage1 {
   /**
-   * Prompt tokens, summed over attempts that produced output.
+   * Prompt tokens, summed over attempts (cache reads and writes included).
    */
   input_tokens: number;
   /**
-   * Generated tokens.
+   * Generated tokens (reasoning included).
    */
   output_tokens: number;
   /**
@@ -709,7 +754,27 @@ export interface Usage1 {
    */
   total_tokens: number;
   /**
-   * Cost in US dollars from the profile's per-million-token prices (0 for local models).
+   * Part of input_tokens read from the provider's prompt cache.
    */
-  cost_usd: number;
+  cache_read_tokens: number;
+  /**
+   * Part of input_tokens written to the provider's prompt cache.
+   */
+  cache_write_tokens: number;
+  /**
+   * Part of output_tokens spent reasoning.
+   */
+  reasoning_tokens: number;
+  /**
+   * True when some count was estimated because the provider did not report it.
+   */
+  estimated: boolean;
+  /**
+   * Cost in US dollars, from the genai-prices table or the profile's price_per_million_* (0 for models that run locally), or null when unknown (a model without a price; a sum with any unknown part is unknown).
+   */
+  cost_usd: number | null;
+  /**
+   * Why cost_usd is null (one line per distinct reason, joined by '; ', saying which price to set); null when the cost is known.
+   */
+  cost_reason?: string | null;
 }

@@ -100,13 +100,33 @@ export class RunModel {
   /** Summed usage of the agents so far (the result's totals once the run finished). */
   get usage(): Usage {
     if (this.result) return this.result.totals.usage;
-    const sum: Usage = { input_tokens: 0, output_tokens: 0, total_tokens: 0, cost_usd: 0 };
+    const sum: Usage = {
+      input_tokens: 0,
+      output_tokens: 0,
+      total_tokens: 0,
+      cache_read_tokens: 0,
+      cache_write_tokens: 0,
+      reasoning_tokens: 0,
+      estimated: false,
+      cost_usd: 0,
+      cost_reason: null,
+    };
     for (const agent of this.byName.values()) {
       if (!agent.usage) continue;
       sum.input_tokens += agent.usage.input_tokens;
       sum.output_tokens += agent.usage.output_tokens;
       sum.total_tokens += agent.usage.total_tokens;
-      sum.cost_usd += agent.usage.cost_usd;
+      sum.cache_read_tokens += agent.usage.cache_read_tokens;
+      sum.cache_write_tokens += agent.usage.cache_write_tokens;
+      sum.reasoning_tokens += agent.usage.reasoning_tokens;
+      sum.estimated ||= agent.usage.estimated;
+      // A sum with any unknown part is unknown, as in the result document's totals.
+      if (sum.cost_usd === null || agent.usage.cost_usd === null) {
+        sum.cost_usd = null;
+        sum.cost_reason = sum.cost_reason ?? agent.usage.cost_reason ?? 'a cost is unknown';
+      } else {
+        sum.cost_usd += agent.usage.cost_usd;
+      }
     }
     return sum;
   }

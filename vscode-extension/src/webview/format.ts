@@ -10,12 +10,15 @@ export function seconds(value: number | null): string | null {
 
 export function tokens(usage: Usage | null): string | null {
   if (!usage) return null;
-  return `${usage.total_tokens} tokens (${usage.input_tokens} in, ${usage.output_tokens} out)`;
+  const about = usage.estimated ? '~' : ''; // a count the provider did not report is estimated
+  return `${about}${usage.total_tokens} tokens (${usage.input_tokens} in, ${usage.output_tokens} out)`;
 }
 
 export function cost(usage: Usage | null): string | null {
   if (!usage) return null;
-  return `$${usage.cost_usd.toFixed(usage.cost_usd > 0 && usage.cost_usd < 0.01 ? 4 : 2)}`;
+  const usd = usage.cost_usd;
+  if (usd === null) return 'cost unknown'; // never shown as $0: the model has no price
+  return `$${usd.toFixed(usd > 0 && usd < 0.01 ? 4 : 2)}`;
 }
 
 export const STATUS_LABEL: Record<AgentStatus | RunStatus, string> = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { RunEvent } from '../../src/runs/events';
 import { RunModel, mergeChange, noChange } from '../../src/runs/run_model';
-import { codeReviewRun, failedRun, stream, SUMMARY_ANSWER } from '../fixtures/streams';
+import { codeReviewRun, failedRun, stream, SUMMARY_ANSWER, usage } from '../fixtures/streams';
 
 function build(events: RunEvent[], runId = events[0]!.run_id): RunModel {
   const model = new RunModel(runId);
@@ -76,13 +76,22 @@ describe('a run built from its events', () => {
     expect(model.finalAnswer).toEqual({ agent: 'summary', output: SUMMARY_ANSWER });
     expect(model.agents.map((a) => a.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     expect(model.agent('summary')).toMatchObject({ text: SUMMARY_ANSWER, durationSeconds: 0.2 });
-    expect(model.usage).toEqual({ input_tokens: 198, output_tokens: 78, total_tokens: 276, cost_usd: 0.0012 });
+    expect(model.usage).toEqual(usage(198, 78, 0.0012));
   });
 
   it('sums usage of finished agents while the run is going', () => {
     const events = codeReviewRun();
     const model = build(events.slice(0, events.findIndex((e) => e.type === 'agent_finished') + 1));
-    expect(model.usage).toEqual({ input_tokens: 40, output_tokens: 9, total_tokens: 49, cost_usd: 0 });
+    expect(model.usage).toEqual(usage(40, 9, 0));
+  });
+
+  it('sums to an unknown cost while any finished agent has one', () => {
+    const events = codeReviewRun().map((e) =>
+      e.type === 'agent_finished' ? { ...e, usage: usage(e.usage.input_tokens, e.usage.output_tokens, null) } : e,
+    );
+    const model = build(events.slice(0, events.findIndex((e) => e.type === 'agent_finished') + 1));
+    expect(model.usage.cost_usd).toBeNull();
+    expect(model.usage.total_tokens).toBe(49);
   });
 
   it('shows failures and skips with their reasons, and no final answer', () => {
