@@ -355,7 +355,14 @@ class EnsembleRun:
         it, so that pricing the first attempt never stalls the event loop."""
         if table_loaded():
             return
+        seen: set[tuple[str, str | None, str | None]] = set()
         for agent in self.ensemble.agents:
+            # Whether the table is needed depends on the provider and the profile's prices
+            # only: agents that share a profile, model and provider are asked once.
+            key = (agent.profile_name, agent.model, agent.provider)
+            if key in seen:
+                continue
+            seen.add(key)
             try:
                 settings = resolve_settings(agent, self.profiles.get(agent.profile_name))
             except SettingsError:

@@ -41,6 +41,8 @@ _BUILTIN: dict[str, str] = {
 
 _registered: dict[str, type[Provider] | Provider] = {}
 _instances: dict[str, Provider] = {}
+_imported: dict[str, type[Provider]] = {}
+"""Provider classes imported from their targets (built-in or entry point), by name."""
 """Instances used outside any running loop (and ready instances registered)."""
 
 
@@ -91,11 +93,14 @@ def provider_class(name: str) -> type[Provider] | None:
     entry = _registered.get(name)
     if entry is not None:
         return entry if isinstance(entry, type) else type(entry)
+    if name in _imported:  # asked for every agent by the validator: import once
+        return _imported[name]
     target = _BUILTIN.get(name) or _plugin_targets().get(name)
     if target is None:
         return None
     try:
-        return _import_target(target)
+        found = _imported[name] = _import_target(target)
+        return found
     except Exception:
         logger.warning("provider '%s': cannot import %s", name, target, exc_info=True)
         return None

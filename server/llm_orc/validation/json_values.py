@@ -28,5 +28,8 @@ def non_json_diagnostics(data: Any, source: SourceMap) -> list[Diagnostic]:
                 continue
             seen.add(id(value))
             items = value.items() if isinstance(value, dict) else enumerate(value)
-            stack.extend(((*path, key), item) for key, item in items)
+            # Only what can hold a non-finite float is visited (most values are strings).
+            stack.extend(
+                ((*path, key), item) for key, item in items if isinstance(item, dict | list | float)
+            )
     return out
