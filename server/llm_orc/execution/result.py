@@ -161,6 +161,8 @@ class RunResult:
     `budget` (its cost reached `max_cost`)."""
     budget: BudgetRecord | None = None
     """The run's `max_cost` and what it spent, when it had one."""
+    error: str | None = None
+    """What broke the run itself (an engine failure, not an agent's): one line, or None."""
 
     @property
     def final_answer(self) -> str | None:
@@ -211,6 +213,7 @@ class RunResult:
             },
             "stopped_reason": self.stopped_reason,
             "budget": None if self.budget is None else self.budget.to_document(),
+            "error": self.error,
         }
 
     @classmethod
@@ -239,6 +242,7 @@ class RunResult:
             source=document["source"],
             stopped_reason=document.get("stopped_reason"),
             budget=BudgetRecord.from_document(document.get("budget")),
+            error=document.get("error"),
         )
         _check_derived(document, result)
         return result

@@ -96,7 +96,7 @@ def crashed_ending(
 ) -> Ending:
     """A run whose engine broke after emitting SO_FAR: agents still going fail with MESSAGE,
     those that never ran are skipped, and the run ends with STATUS (`failed`, or `cancelled`
-    when it was being cancelled)."""
+    when it was being cancelled) and MESSAGE as its `error`, also when every agent had ended."""
     make = _Events(engine, so_far[-1].seq if so_far else 0, at)
     events: list[RunEvent] = []
     if not so_far:
@@ -123,7 +123,7 @@ def crashed_ending(
             )
             events.append(make.skipped(agent.name, reason))
         agents.append(outcome)
-    result = _result(engine, agents, status, started_at, at)
+    result = _result(engine, agents, status, started_at, at, message)
     events.append(make.finished(result))
     return events, result
 
@@ -134,6 +134,7 @@ def _result(
     status: RunStatus,
     started_at: str,
     duration: float,
+    error: str,
 ) -> RunResult:
     ensemble = engine.ensemble
     graph = graph_of(
@@ -156,4 +157,5 @@ def _result(
         started_at=started_at,
         duration_seconds=duration,
         source=str(ensemble.source) if ensemble.source else None,
+        error=error,
     )

@@ -30,6 +30,7 @@ def render_markdown(result: RunResult) -> str:
         f"{succeeded} of {len(result.agents)} agents succeeded in "
         f"{result.duration_seconds:.1f} s · {_usage(result.usage)}",
         "",
+        *([f"**The run failed:** {_cell(result.error)}", ""] if result.error is not None else []),
         "## Final answer" + (f" ({result.final_agent})" if result.final_agent else ""),
         "",
         _block(result.final_answer) if result.final_answer is not None else "_No final answer._",

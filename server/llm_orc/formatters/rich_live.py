@@ -242,6 +242,8 @@ def _summary(result: RunResult) -> Group:
         for agent in result.agents
         if agent.status is AgentStatus.FAILED
     ]
+    if result.error is not None:
+        problems.insert(0, Text(f"  the run failed: {result.error}", style="red"))
     truncated = [
         Text(f"  {agent.name}: truncated (the output was cut at max_tokens)", style="yellow")
         for agent in result.agents

@@ -17,6 +17,8 @@ class TextFormatter:
         """Nothing: only the result is printed."""
 
     def finish(self, result: RunResult) -> None:
+        if result.error is not None:
+            self.err.write(f"llm-orc: the run failed: {result.error}\n")
         for agent in result.agents:
             if agent.fallback is not None:  # never silent: one line, the answer stays clean
                 switch = agent.fallback

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from llm_orc.execution.result import RunResult
+import dataclasses
+import io
+
+from llm_orc.execution.result import RunResult, RunStatus
 from llm_orc.execution.runner import run
+from llm_orc.formatters.base import FormatterContext
 from llm_orc.formatters.markdown import render_markdown
+from llm_orc.formatters.text import TextFormatter
 from support.ensembles import agent, ensemble, scripted_profiles
+
+_ENSEMBLE = ensemble(
+    agent("rescued", profile="primary", fallback_model_profile="backup"),
+    agent("bad", profile="broken"),
+    agent("after_bad", "bad"),
+    agent("final", "rescued", profile="writer", on_dependency_failure="continue"),
+)
 
 
 async def _mixed_run() -> RunResult:
@@ -15,13 +27,7 @@ async def _mixed_run() -> RunResult:
         broken={"options": {"fail_agents": ["bad"]}},
         writer={"options": {"reply": "The **answer**."}},
     )
-    ens = ensemble(
-        agent("rescued", profile="primary", fallback_model_profile="backup"),
-        agent("bad", profile="broken"),
-        agent("after_bad", "bad"),
-        agent("final", "rescued", profile="writer", on_dependency_failure="continue"),
-    )
-    return await run(ens, "the task", profiles=profiles)
+    return await run(_ENSEMBLE, "the task", profiles=profiles)
 
 
 def _section(report: str, heading: str) -> str:
@@ -60,3 +66,15 @@ async def test_sections_show_model_tokens_fallbacks_and_failures() -> None:
     skipped = _section(report, "### after_bad")
     assert "**Skipped** (skipped): dependency 'bad' failed" in skipped
     assert "| - | - | 0 | 0 in + 0 out | $0.0000 |" in skipped
+
+
+async def test_a_run_that_broke_says_why_under_the_title_and_in_every_other_format() -> None:
+    ran = await _mixed_run()
+    broken = dataclasses.replace(ran, status=RunStatus.FAILED, error="RuntimeError: late")
+    report = render_markdown(broken)
+    assert report.startswith("# test: failed\n\n")
+    assert "\n\n**The run failed:** RuntimeError: late\n\n## Final answer" in report
+    assert "The run failed" not in render_markdown(ran)
+    out, err = io.StringIO(), io.StringIO()
+    TextFormatter(FormatterContext(ensemble=_ENSEMBLE, out=out, err=err)).finish(broken)
+    assert err.getvalue().startswith("llm-orc: the run failed: RuntimeError: late\n")

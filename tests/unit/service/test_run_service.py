@@ -397,6 +397,42 @@ async def test_an_engine_that_breaks_before_its_first_event_gets_a_whole_ending(
     ]
 
 
+class BreaksAfterEveryAgentEnded(BreaksAtOnce):
+    """A real engine that runs every agent to the end, then breaks before announcing its result:
+    no agent is left to carry the failure, so only the run can say what happened."""
+
+    def __init__(self, emit: EventSink) -> None:
+        def hook(event: RunEvent) -> None:
+            if event.type != "ensemble_finished":
+                emit(event)
+
+        self.inner = EnsembleRun(TRIO, "the task", PROFILES, emit=hook)
+        self.run_id, self.ensemble, self.task = self.inner.run_id, TRIO, "the task"
+        self.results = self.inner.results
+
+    async def execute(self) -> RunResult:
+        await self.inner.execute()
+        raise RuntimeError("late")
+
+
+async def test_an_engine_that_breaks_after_every_agent_ended_says_so_in_the_result() -> None:
+    service = RunService()
+    run = service.launch(BreaksAfterEveryAgentEnded)
+    result = await service.wait(run.run_id)
+    assert statuses(result) == {"a": "succeeded", "b": "succeeded", "c": "succeeded"}
+    assert result.status.value == "failed" and result.error == "RuntimeError: late"
+    assert_contract(run.events())
+    document = event_to_dict(run.events()[-1])["result"]
+    assert document["error"] == "RuntimeError: late"
+    assert RunResult.from_document(document).to_document() == document
+
+
+async def test_a_run_that_ends_normally_has_no_run_error() -> None:
+    service = RunService()
+    result = await service.wait(start(service))
+    assert result.error is None and result.to_document()["error"] is None
+
+
 async def test_a_duplicate_run_id_is_refused() -> None:
     service = RunService()
     first = service.launch(lambda emit: BreaksAtOnce(emit))

@@ -628,6 +628,10 @@ export interface LlmOrcRunResult {
    */
   stopped_reason?: 'budget' | null;
   /**
+   * What broke the run itself, in one line (an engine failure, not an agent's: those are on the agents), or null. A run with an error has status failed, or cancelled when it was being cancelled.
+   */
+  error?: string | null;
+  /**
    * The run's budget (max_cost) and what it spent, or null when it had none. Agents whose cost is unknown count as 0 and are listed.
    */
   budget?: null | {
