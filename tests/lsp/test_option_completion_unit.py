@@ -118,6 +118,12 @@ def test_keys_in_a_flow_mapping_of_options() -> None:
     items = complete(text)
     assert "top_k" not in labels(items) and "top_p" in labels(items)
     assert edit_of(by_label(items, "top_p"))[1] == "top_p: "
+    whole = complete(
+        "name: x\nagents:\n  - {name: a, model_profile: claude, options: {top_k: 1, ‸}}\n"
+    )
+    assert labels(whole) == [key for key in ANTHROPIC_KEYS if key != "top_k"]
+    profile = complete("model_profiles:\n  p: {provider: local, options: {‸}}\n", PROFILES_FILE)
+    assert labels(profile) == LOCAL_KEYS
 
 
 def test_boolean_and_enum_values_with_the_default_preselected() -> None:
