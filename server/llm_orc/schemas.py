@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-SchemaName = Literal["ensemble", "events", "profiles", "result"]
+SchemaName = Literal["ensemble", "events", "profiles", "providers", "result"]
 
 _PACKAGED = Path(__file__).resolve().parent / "_schema"
 _SOURCE_TREE = Path(__file__).resolve().parents[2] / "schema"

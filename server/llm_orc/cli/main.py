@@ -134,6 +134,14 @@ def _readiness_arguments(parser: argparse.ArgumentParser) -> None:
         help="check only the profiles these use (default: every profile)",
     )
     parser.add_argument("--offline", action="store_true", help="do not probe endpoints")
+    parser.add_argument(
+        "-o",
+        "--output-format",
+        choices=("text", "json"),
+        default="text",
+        help="text: a report for people (default); json: one document "
+        "(schema/providers.schema.json) for machines",
+    )
 
 
 def parse_arguments(

@@ -1,13 +1,16 @@
 """`llm-orc providers` (also `llm-orc config check`): per profile, whether it can run here —
 provider installed, credentials found, endpoint reachable, model priced — and what to do about
-each gap. Exit 1 when a profile that an ensemble uses cannot run."""
+each gap, as text or (`-o json`) one JSON document. Exit 1 when a profile that an ensemble uses
+cannot run."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 
 from llm_orc.cli.main import EXIT_ERROR, EXIT_OK
+from llm_orc.cli.providers_document import providers_document
 from llm_orc.cli.reporting import print_issues
 from llm_orc.config.ensemble import Ensemble
 from llm_orc.config.issues import read_text
@@ -26,7 +29,8 @@ from llm_orc.validation import parse_yaml
 def run_command(args: argparse.Namespace) -> int:
     workspace = Workspace.discover()
     catalog = workspace.profile_catalog
-    print_issues([*catalog.issues, *workspace.library.issues])
+    issues = [*catalog.issues, *workspace.library.issues]
+    print_issues(issues)
     targets: list[str] = list(getattr(args, "ensembles", None) or [])
     ensembles, broken, declared = _ensembles(workspace, targets)
     used = profiles_used([*((e.name, _profile_names(e, workspace)) for e in ensembles), *declared])
@@ -41,39 +45,52 @@ def run_command(args: argparse.Namespace) -> int:
         report = check_profile(profile)
         report.used_by = used.get(name, [])
         reports.append(report)
-    if getattr(args, "offline", False):
+    offline = bool(getattr(args, "offline", False))
+    if offline:
         skip_probes(reports)
     else:
         asyncio.run(probe_all(reports))
+    unusable = [r.profile.name for r in reports if r.used_by and not r.usable]
+    code = EXIT_ERROR if unusable or missing or broken else EXIT_OK
+    if getattr(args, "output_format", "text") == "json":
+        document = providers_document(
+            reports,
+            undefined={name: used[name] for name in missing},
+            unloadable=broken,
+            issues=issues,
+            offline=offline,
+        )
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return code
     for report in reports:
         _print(report)
-    unusable = [r.profile.name for r in reports if r.used_by and not r.usable]
     for name in missing:
         print(f"profile '{name}': not defined (used by {', '.join(used[name])})")
-    for message in broken:
-        print(message)
+    for ref, error in broken:
+        print(f"ensemble '{ref}': cannot be loaded: {error}")
     summary = f"{len(reports)} profile(s) checked"
     if unusable or missing:
         summary += f"; cannot run, used by an ensemble: {', '.join([*unusable, *missing])}"
     print(summary)
-    return EXIT_ERROR if unusable or missing or broken else EXIT_OK
+    return code
 
 
 def _ensembles(
     workspace: Workspace, targets: list[str]
-) -> tuple[list[Ensemble], list[str], list[tuple[str, list[str]]]]:
-    """The ensembles named (default: every one found), a line for each that cannot load, and
-    the profiles those that cannot load still name: often they fail because of a profile (its
-    model file is missing, its provider not installed), which is what this report is for."""
+) -> tuple[list[Ensemble], list[tuple[str, str]], list[tuple[str, list[str]]]]:
+    """The ensembles named (default: every one found), each that cannot load (with the first
+    line of why), and the profiles those that cannot load still name: often they fail because
+    of a profile (its model file is missing, its provider not installed), which is what this
+    report is for."""
     loaded: list[Ensemble] = []
-    broken: list[str] = []
+    broken: list[tuple[str, str]] = []
     declared: list[tuple[str, list[str]]] = []
     for ref in targets or workspace.library.names():
         try:
             loaded.append(workspace.load_ensemble(ref))
         except LlmOrcError as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            broken.append(f"ensemble '{ref}': cannot be loaded: {first}")
+            broken.append((ref, first))
             names = _declared_profile_names(workspace, ref)
             if names:
                 declared.append((ref, names))

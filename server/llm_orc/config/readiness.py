@@ -30,6 +30,18 @@ _DEFAULT_ENDPOINTS = {
     "openai": "https://api.openai.com",
 }
 _IN_PROCESS = frozenset({"local"})
+_EXTRAS = {
+    "local": "local",
+    "openai-compatible": "openai",
+    "ollama": "ollama",
+    "anthropic": "anthropic",
+    "anthropic-api": "anthropic",
+    "google": "google",
+    "google-gemini": "google",
+    "gemini": "google",
+}
+"""Built-in provider -> the llm-orc extra that installs what it needs (`pip install
+'llm-orc[EXTRA]'`); a plugin's provider comes with its own package."""
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 
@@ -43,15 +55,39 @@ class Check:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What the credentials check looked at: variable names and where a key was found, never
+    the key."""
+
+    needed: bool = False
+    found: bool | None = None
+    """None when nothing was looked for."""
+    variables: tuple[str, ...] = ()
+    """The environment variables looked at (or that would hold a key)."""
+    found_in: str | None = None
+    """Where the key was found (`$NAME`, or a credential store's name)."""
+
+
 @dataclass(slots=True)
 class ProfileReport:
-    """Every check of one profile."""
+    """Every check of one profile, and the facts behind them (for `providers -o json`)."""
 
     profile: ModelProfile
     used_by: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     endpoint: str | None = None
     """The `scheme://host:port` to probe, or None (in process, or none known)."""
+    extra: str | None = None
+    """The llm-orc extra that installs the provider (None: not a built-in provider)."""
+    installed: bool = False
+    """The provider is known here and its SDK importable."""
+    credentials: Credentials = field(default_factory=Credentials)
+    reachable: bool | None = None
+    """The endpoint answered (None: not probed, or there is none to probe)."""
+    model_known: bool | None = None
+    """The model was found (the embedded model's file); None: not checked."""
+    price_known: bool = False
 
     @property
     def usable(self) -> bool:
@@ -76,15 +112,23 @@ def check_profile(profile: ModelProfile, environ: dict[str, str] | None = None) 
         missing = "a provider" if not provider else "a model"
         report.checks.append(Check(FAIL, "profile", f"names no {missing}: add one"))
         return report
-    report.checks.append(_installed(provider))
-    report.checks.append(_credentials(profile, provider, env))
+    report.extra = _EXTRAS.get(provider)
+    installed = _installed(provider)
+    report.installed = installed.state == OK
+    report.checks.append(installed)
+    report.credentials, credentials = _credentials(profile, provider, env)
+    report.checks.append(credentials)
     report.endpoint, endpoint_check = _endpoint(profile, provider, env)
     if endpoint_check is not None:
+        report.reachable = False if endpoint_check.state == FAIL else None
         report.checks.append(endpoint_check)
     model_check = _model(provider, profile.model)
     if model_check is not None:
+        report.model_known = model_check.state == OK
         report.checks.append(model_check)
-    report.checks.append(_price(profile))
+    price = _price(profile)
+    report.price_known = price.state == OK
+    report.checks.append(price)
     return report
 
 
@@ -101,26 +145,33 @@ def _installed(provider: str) -> Check:
     return Check(OK, "provider", f"'{provider}' installed")
 
 
-def _credentials(profile: ModelProfile, provider: str, env: dict[str, str]) -> Check:
+def _credentials(
+    profile: ModelProfile, provider: str, env: dict[str, str]
+) -> tuple[Credentials, Check]:
     api_key_env = getattr(profile, "api_key_env", None)
     variables = credential_variables(provider, api_key_env)
     if not variables:
-        return Check(OK, "credentials", "none needed")
+        return Credentials(), Check(OK, "credentials", "none needed")
     if (
         provider in ("openai-compatible", "openai")
         and not api_key_env
         and profile.base_url is not None
         and "api.openai.com" not in profile.base_url
     ):  # OPENAI_API_KEY goes to OpenAI only: a server of your own is given a key by api_key_env
-        return Check(OK, "credentials", "none needed (set api_key_env if your server wants one)")
+        text = "none needed (set api_key_env if your server wants one)"
+        return Credentials(variables=variables), Check(OK, "credentials", text)
     found = find_credential(provider, api_key_env, environ=env)
     names = " or ".join(f"${name}" for name in variables)
-    if found is not None:
-        return Check(OK, "credentials", f"found in {_shown_source(found.source)}")
     optional = provider in STANDARD_ENV and not api_key_env and profile.base_url is not None
+    if found is not None:
+        where = _shown_source(found.source)
+        facts = Credentials(not optional, True, variables, where)
+        return facts, Check(OK, "credentials", f"found in {where}")
     if optional:  # an OpenAI-compatible server of your own may need no key
-        return Check(WARN, "credentials", f"none found in {names} (fine if the server needs none)")
-    return Check(FAIL, "credentials", f"not found: set {names}")
+        text = f"none found in {names} (fine if the server needs none)"
+        return Credentials(False, False, variables), Check(WARN, "credentials", text)
+    missing = Check(FAIL, "credentials", f"not found: set {names}")
+    return Credentials(True, False, variables), missing
 
 
 def _shown_source(source: str) -> str:
@@ -194,7 +245,9 @@ async def probe_all(reports: list[ProfileReport], seconds: float = PROBE_SECONDS
     found = dict(zip(targets, results, strict=True))
     for report in reports:
         if report.endpoint is not None:
-            report.checks.insert(-1, found[report.endpoint])
+            check = found[report.endpoint]
+            report.reachable = check.state == OK
+            report.checks.insert(-1, check)
 
 
 def skip_probes(reports: list[ProfileReport]) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.lsp import schema_paths
+from llm_orc.lsp.provider_options import as_yaml, option_values, type_summary
 from llm_orc.lsp.yaml_context import AgentInfo
 from llm_orc.validation.yaml_index import Path
 
@@ -22,6 +23,21 @@ def key_markdown(path: Path) -> str | None:
     if values:
         text += "\n\nOne of: " + ", ".join(f"`{value}`" for value in values)
     return text
+
+
+def option_markdown(provider: str, name: str, prop: dict[str, Any]) -> str:
+    """An option from its provider's schema: description, type and bounds, default, values."""
+    lines = [f"**{name}** (option of provider `{provider}`)"]
+    description = prop.get("description")
+    if isinstance(description, str) and description.strip():
+        lines += ["", description.strip()]
+    lines += ["", f"- type: {type_summary(prop)}"]
+    if "default" in prop:
+        lines.append(f"- default: `{as_yaml(prop['default'])}`")
+    values = [value for value in option_values(prop) if not isinstance(value, bool)]
+    if values:
+        lines.append("- one of: " + ", ".join(f"`{as_yaml(value)}`" for value in values))
+    return "\n".join(lines)
 
 
 def _price(value: float | None) -> str:

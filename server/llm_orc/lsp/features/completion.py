@@ -1,11 +1,13 @@
 """Completion in ensemble files: schema keys, agent names in depends_on, profiles, providers
-and enum values. Works while the text does not parse (the context is read line by line)."""
+and enum values; in ensembles and profiles files, the keys and values of `options` that the
+provider's options schema declares. Works while the text does not parse (the context is read
+line by line)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.workspace import TextDocument
@@ -13,8 +15,16 @@ from pygls.workspace import TextDocument
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.lsp import schema_paths
 from llm_orc.lsp.conversions import to_client_range, to_position
-from llm_orc.lsp.describe import key_markdown, profile_detail, profile_markdown
+from llm_orc.lsp.describe import key_markdown, option_markdown, profile_detail, profile_markdown
 from llm_orc.lsp.documents import DocumentKind
+from llm_orc.lsp.provider_options import (
+    OptionsOwner,
+    as_yaml,
+    option_values,
+    options_owner,
+    owner_path,
+    type_summary,
+)
 from llm_orc.lsp.yaml_context import (
     CursorContext,
     DocumentState,
@@ -81,8 +91,10 @@ def completion_items(
     profiles: Mapping[str, ModelProfile],
     providers: Collection[str],
     trigger: str | None = None,
+    kind: DocumentKind = DocumentKind.ENSEMBLE,
 ) -> list[types.CompletionItem]:
-    """What can be written at POSITION of the ensemble DOCUMENT."""
+    """What can be written at POSITION of DOCUMENT, an ensemble (or, for KIND `PROFILES`, a
+    profiles file: there only inside `options`)."""
     state = state_of(document)
     at = to_position(document, position)
     context = cursor_context(state, at)
@@ -91,6 +103,8 @@ def completion_items(
     if trigger == " " and context.kind == "key":
         return []  # a space while indenting should not pop up the key list
     builder = _Builder(document, context)
+    if _options(builder, state, kind, profiles, at) or kind is not DocumentKind.ENSEMBLE:
+        return builder.items
     if context.kind == "key":
         _keys(builder, state, context.container, at)
     elif context.kind == "item":
@@ -101,6 +115,80 @@ def completion_items(
     else:
         _values(builder, state, context, profiles, providers, at)
     return builder.items
+
+
+def _options(
+    builder: _Builder,
+    state: DocumentState,
+    kind: DocumentKind,
+    profiles: Mapping[str, ModelProfile],
+    at: Position,
+) -> bool:
+    """Keys and values of an agent's or profile's `options`, from its provider's schema; False
+    when the cursor is not in an `options` mapping (an unknown or schema-less provider: True,
+    and nothing offered)."""
+    context = builder.context
+    if context.kind == "item" or owner_path(kind, context.container) is None:
+        return False
+
+    def written(path: Path) -> Any:
+        entry = state.outline.at(path)
+        return entry.value if entry is not None else None
+
+    owner = options_owner(kind, context.container, written, profiles)
+    if owner is None:
+        return True
+    if context.kind == "key":
+        _option_keys(builder, state, owner, at)
+    elif context.key is not None and context.key in owner.properties:
+        _option_values(builder, owner, context.key)
+    return True
+
+
+def _option_keys(
+    builder: _Builder, state: DocumentState, owner: OptionsOwner, at: Position
+) -> None:
+    container = builder.context.container
+    present = {
+        entry.path[-1]
+        for entry in state.outline.children(container)
+        if entry.key_range is not None and not position_in(entry.key_range, at)
+    }
+    suffix = "" if builder.context.colon_follows else ": "
+    for name, prop in owner.properties.items():
+        if name in present:
+            continue
+        builder.add(
+            name,
+            types.CompletionItemKind.Property,
+            name + suffix,
+            detail=f"{type_summary(prop)} ({owner.provider})",
+            documentation=option_markdown(owner.provider, name, prop),
+        )
+
+
+def _option_values(builder: _Builder, owner: OptionsOwner, key: str) -> None:
+    prop = owner.properties[key]
+    for value in option_values(prop):
+        default = "default" in prop and _same(value, prop["default"])
+        if isinstance(value, str):
+            insert = builder.value(value)
+        elif builder.context.quoted:
+            continue  # inside quotes only text fits
+        else:
+            insert = as_yaml(value)
+        builder.add(
+            as_yaml(value),
+            types.CompletionItemKind.EnumMember,
+            insert,
+            detail="default" if default else None,
+            preselect=default,
+        )
+
+
+def _same(value: Any, other: Any) -> bool:
+    """Equal as JSON values (true is not 1)."""
+    return type(value) is type(other) and bool(value == other)
 
 
 def _keys(builder: _Builder, state: DocumentState, container: Path, at: Position) -> None:
@@ -200,12 +288,14 @@ def register(server: LlmOrcLanguageServer) -> None:
         ls: LlmOrcLanguageServer, params: types.CompletionParams
     ) -> types.CompletionList | None:
         uri = params.text_document.uri
-        if ls.kind_of(uri) is not DocumentKind.ENSEMBLE:
+        kind = ls.kind_of(uri)
+        if kind is DocumentKind.OTHER:
             return None
         document = ls.workspace.get_text_document(uri)
         context = params.context
         trigger = context.trigger_character if context is not None else None
+        profiles = profiles_for(ls, uri) if kind is DocumentKind.ENSEMBLE else {}
         items = completion_items(
-            document, params.position, profiles_for(ls, uri), provider_names(), trigger
+            document, params.position, profiles, provider_names(), trigger, kind
         )
         return types.CompletionList(is_incomplete=False, items=items)
