@@ -37,6 +37,7 @@ BENCHMARKS = {
     "startup": "bench_startup",
     "provider_overhead": "bench_provider_overhead",
     "lsp": "lsp.bench_lsp",
+    "side_by_side": "bench_side_by_side",
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 MIN_MARGIN = 0.25
