@@ -233,3 +233,12 @@ def test_our_cli_runs_the_benchmark_project(tmp_path: Path) -> None:
     assert sample.run >= sample.span
     assert sample.wall >= sample.run
     assert sample.peak_in_flight >= 1
+
+
+def test_a_quick_run_measures_nothing_and_says_why(capsys: pytest.CaptureFixture[str]) -> None:
+    result = bench.run(quick=True)
+    assert result.figures == []
+    assert result.error is None
+    [entry] = result.details["not_measured"]
+    assert "--quick" in entry["reason"]
+    assert "NOT MEASURED" in capsys.readouterr().err
