@@ -209,7 +209,14 @@ def _startup(tool: Tool, project: Path, env: dict[str, str]) -> float:
     samples = []
     for _ in range(REPEATS):
         started = time.perf_counter()
-        subprocess.run([*tool.argv, "--help"], cwd=project, env=env, capture_output=True)
+        subprocess.run(
+            [*tool.argv, "--help"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
         samples.append(time.perf_counter() - started)
     return median(samples)
 

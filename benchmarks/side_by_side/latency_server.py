@@ -4,7 +4,7 @@ its model name says: `lat-0.4` answers after 0.4 s. Both tools name the model in
 
 Streaming (`"stream": true`: SSE chunks, a usage chunk when `stream_options.include_usage`, then
 `[DONE]`) and non-streaming (one `chat.completion` document) alike carry usage. The wait starts
-when the request has been read and ends when the answer is sent; every request is recorded
+when the request has been read and ends when the answer starts going out; every request is recorded
 (model, streamed or not, when it arrived and when it was answered) so the benchmark can tell
 how many were in flight at once.
 """
@@ -137,8 +137,8 @@ class LatencyServer:
         latency = latency_of(model)
         if not handler.path.endswith("/chat/completions") or latency is None:
             message = f"unknown model {model!r} (want lat-SECONDS) or path {handler.path}"
-            body = json.dumps({"error": {"message": message, "type": "invalid_request"}})
-            self._send(handler, 404, "application/json", body.encode())
+            refusal = {"error": {"message": message, "type": "invalid_request"}}
+            self._send(handler, 404, "application/json", json.dumps(refusal).encode())
             return
         prompt = prompt_tokens(messages)
         usage = {
@@ -150,15 +150,16 @@ class LatencyServer:
         stream = bool(request.get("stream"))
         if self._closed.wait(max(0.0, received + latency - time.monotonic())):
             return
+        # Recorded before the answer goes out, so a client that has its answer finds it here.
+        with self._lock:
+            self.served.append(Served(model, stream, received, time.monotonic()))
         if stream:
             options = request.get("stream_options") or {}
             wants_usage = bool(options.get("include_usage"))
-            body = _stream(text, usage if wants_usage else None)
-            self._send(handler, 200, "text/event-stream", body)
+            events = _stream(text, usage if wants_usage else None)
+            self._send(handler, 200, "text/event-stream", events)
         else:
             self._send(handler, 200, "application/json", _completion(model, text, usage))
-        with self._lock:
-            self.served.append(Served(model, stream, received, time.monotonic()))
 
     def _list_models(self, handler: BaseHTTPRequestHandler) -> None:
         if not handler.path.endswith("/models"):
