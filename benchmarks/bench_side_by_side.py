@@ -74,6 +74,8 @@ class Sample:
     run: float
     before_first_request: float
     span: float
+    arrival_spread: float
+    """From the first request's arrival to the last one's: how long starting them all took."""
     after_last_answer: float
     peak_in_flight: int
     requests: int
@@ -198,6 +200,7 @@ def _invoke(
         run=reported.duration,
         before_first_request=first - reported.started_epoch,
         span=last - first,
+        arrival_spread=max(s.received for s in served) - min(s.received for s in served),
         after_last_answer=reported.started_epoch + reported.duration - last,
         peak_in_flight=peak_in_flight(served),
         requests=len(served),
@@ -222,7 +225,7 @@ def _startup(tool: Tool, project: Path, env: dict[str, str]) -> float:
 
 
 def _median_sample(samples: list[Sample]) -> dict[str, float]:
-    fields = ("wall", "run", "before_first_request", "span", "after_last_answer")
+    fields = ("wall", "run", "before_first_request", "span", "arrival_spread", "after_last_answer")
     summary = {name: median([getattr(s, name) for s in samples]) for name in fields}
     summary["outside_run"] = median([s.wall - s.run for s in samples])
     summary["peak_in_flight"] = min(s.peak_in_flight for s in samples)
@@ -283,6 +286,11 @@ def _figures(
             note=(
                 f"the server's clock: scheduling alone; at least {m['peak_in_flight']:.0f} "
                 f"requests in flight at once (of {len(shape.agents)})"
+                + (
+                    ""
+                    if any(agent.depends_on for agent in shape.agents)
+                    else f"; they arrived over {m['arrival_spread']:.3f} s"
+                )
             ),
         )
     if "ours" in runs and "public" in runs:
