@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -77,6 +78,8 @@ class Sample:
     arrival_spread: float
     """From the first request's arrival to the last one's: how long starting them all took."""
     after_last_answer: float
+    cpu: float
+    """CPU seconds (user + system) of the tool's process: barely moved by other load."""
     peak_in_flight: int
     requests: int
     connections: int
@@ -168,6 +171,7 @@ def _invoke(
     """One run of SHAPE by TOOL as a fresh process; the sample, or why there is none."""
     server.reset()
     argv = [*tool.argv, "invoke", shape.name, *tool.output_flag]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
         done = subprocess.run(
@@ -183,6 +187,8 @@ def _invoke(
     except subprocess.TimeoutExpired:
         return f"`{tool.label} invoke {shape.name}` did not finish in {RUN_TIMEOUT_SECONDS} s"
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     try:
         document = json.loads(done.stdout)
     except ValueError:
@@ -202,6 +208,7 @@ def _invoke(
         span=last - first,
         arrival_spread=max(s.received for s in served) - min(s.received for s in served),
         after_last_answer=reported.started_epoch + reported.duration - last,
+        cpu=cpu,
         peak_in_flight=peak_in_flight(served),
         requests=len(served),
         connections=server.connections,
@@ -225,7 +232,15 @@ def _startup(tool: Tool, project: Path, env: dict[str, str]) -> float:
 
 
 def _median_sample(samples: list[Sample]) -> dict[str, float]:
-    fields = ("wall", "run", "before_first_request", "span", "arrival_spread", "after_last_answer")
+    fields = (
+        "wall",
+        "cpu",
+        "run",
+        "before_first_request",
+        "span",
+        "arrival_spread",
+        "after_last_answer",
+    )
     summary = {name: median([getattr(s, name) for s in samples]) for name in fields}
     summary["outside_run"] = median([s.wall - s.run for s in samples])
     summary["peak_in_flight"] = min(s.peak_in_flight for s in samples)
@@ -262,7 +277,8 @@ def _figures(
             "s",
             note=(
                 f"median of {len(samples)}, from the outside: {m['outside_run']:.3f} s of it "
-                "outside the run (interpreter, imports, config, and output)"
+                "outside the run (interpreter, imports, config, and output); the process used "
+                f"{m['cpu']:.3f} s of CPU"
             ),
         )
         result.add(f"{title}: {who} wall / critical path", m["wall"] / critical, "x")

@@ -233,6 +233,7 @@ def test_our_cli_runs_the_benchmark_project(tmp_path: Path) -> None:
     assert sample.run >= sample.span
     assert sample.wall >= sample.run
     assert sample.peak_in_flight >= 1
+    assert sample.cpu > 0
 
 
 def test_a_quick_run_measures_nothing_and_says_why(capsys: pytest.CaptureFixture[str]) -> None:
