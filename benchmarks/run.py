@@ -1,6 +1,6 @@
 """Run the performance benchmarks and write `results/latest.json` and `results/latest.md`.
 
-    python benchmarks/run.py            # the full suite (about a minute and a half)
+    python benchmarks/run.py            # the full suite (about three minutes)
     python benchmarks/run.py --quick    # smaller latencies and fewer repeats: a smoke run
     python benchmarks/run.py --only fanout --only startup
     python benchmarks/run.py --quick --check            # CI: ratio figures vs the baseline
@@ -37,6 +37,7 @@ BENCHMARKS = {
     "startup": "bench_startup",
     "provider_overhead": "bench_provider_overhead",
     "lsp": "lsp.bench_lsp",
+    "side_by_side": "bench_side_by_side",
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 MIN_MARGIN = 0.25
