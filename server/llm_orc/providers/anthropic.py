@@ -52,17 +52,15 @@ from llm_orc.providers.base import (
     estimate_tokens,
 )
 from llm_orc.providers.cloud_credentials import NO_KEY, credential_for
-from llm_orc.providers.streaming import Endpoint, StreamedReply, StreamingProvider
+from llm_orc.providers.streaming import (
+    Endpoint,
+    StreamedReply,
+    StreamingProvider,
+    sdk_read_timeout,
+)
 
 DEFAULT_MAX_TOKENS = 4096
 """`max_tokens` sent when neither the profile nor the agent sets one (the API requires it)."""
-
-DEFAULT_TIMEOUT_SECONDS = 600.0
-"""The SDK's read timeout when the profile sets no timeout (the scheduler's limits still apply)."""
-
-SDK_TIMEOUT_MARGIN_SECONDS = 1.0
-"""The SDK waits this much longer than the profile's timeouts, which the scheduler enforces:
-its own timeout is the bound for direct callers, never a race with the scheduler's."""
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 
@@ -192,8 +190,7 @@ def _timeout(request: GenerationRequest) -> Any:
     """The SDK's timeout: a read waits the idle timeout (else the whole attempt's), plus margin."""
     import httpx2
 
-    seconds = request.idle_timeout_seconds or request.timeout_seconds or DEFAULT_TIMEOUT_SECONDS
-    read = seconds + SDK_TIMEOUT_MARGIN_SECONDS
+    read = sdk_read_timeout(request)
     return httpx2.Timeout(read, connect=min(CONNECT_TIMEOUT_SECONDS, read))
 
 

@@ -48,14 +48,12 @@ from llm_orc.providers.base import (
     TokenUsage,
 )
 from llm_orc.providers.cloud_credentials import NO_KEY, credential_for
-from llm_orc.providers.streaming import Endpoint, StreamedReply, StreamingProvider
-
-DEFAULT_TIMEOUT_SECONDS = 600.0
-"""The SDK's timeout when the profile sets none (the scheduler's limits still apply)."""
-
-SDK_TIMEOUT_MARGIN_SECONDS = 1.0
-"""The SDK waits this much longer than the profile's timeouts, which the scheduler enforces:
-its own timeout is the bound for direct callers, never a race with the scheduler's."""
+from llm_orc.providers.streaming import (
+    Endpoint,
+    StreamedReply,
+    StreamingProvider,
+    sdk_read_timeout,
+)
 
 CREDENTIAL_PROVIDER = "google"
 OFFICIAL_HOST = "generativelanguage.googleapis.com"
@@ -175,10 +173,9 @@ def _config(request: GenerationRequest) -> Any:
     from google.genai import types
 
     options = request.options
-    seconds = request.idle_timeout_seconds or request.timeout_seconds or DEFAULT_TIMEOUT_SECONDS
     config: dict[str, Any] = {
         "http_options": types.HttpOptions(
-            timeout=math.ceil((seconds + SDK_TIMEOUT_MARGIN_SECONDS) * 1000),
+            timeout=math.ceil(sdk_read_timeout(request) * 1000),
             retry_options=types.HttpRetryOptions(attempts=1),
         ),
     }

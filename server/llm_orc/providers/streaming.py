@@ -35,6 +35,20 @@ from llm_orc.providers.base import (
 )
 from llm_orc.providers.clients import ClientCache
 
+DEFAULT_TIMEOUT_SECONDS = 600.0
+"""The SDK's read timeout when the profile sets no timeout (the scheduler's limits still apply)."""
+
+SDK_TIMEOUT_MARGIN_SECONDS = 1.0
+"""The SDK waits this much longer than the profile's timeouts, which the scheduler enforces:
+its own timeout is the bound for direct callers, never a race with the scheduler's."""
+
+
+def sdk_read_timeout(request: GenerationRequest) -> float:
+    """Seconds the SDK waits for the next bytes: the idle timeout (before the first text and
+    between texts), else the whole attempt's, else the default; plus the margin."""
+    seconds = request.idle_timeout_seconds or request.timeout_seconds or DEFAULT_TIMEOUT_SECONDS
+    return seconds + SDK_TIMEOUT_MARGIN_SECONDS
+
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
