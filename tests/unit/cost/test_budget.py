@@ -234,3 +234,17 @@ async def test_a_streaming_estimate_below_the_budget_stops_nothing() -> None:
     assert result.stopped_reason is None
     # The real usage (3 words: $3) replaced the estimate; nothing is left in flight.
     assert result.budget is not None and result.budget.spent_usd == pytest.approx(3.0)
+
+
+async def test_the_estimates_of_agents_streaming_side_by_side_add_up() -> None:
+    # Neither alone would reach $10 in its first ten pieces; together they do, both mid-reply.
+    profiles = priced(
+        long={**DOLLAR_A_WORD, "options": {"reply": LONG_REPLY, "latency_seconds": 5.0}}
+    )
+    ens = ensemble(agent("left", profile="long"), agent("right", profile="long"), max_cost=10.0)
+    result, events = await collect(ens, profiles)
+    assert [a.status for a in result.agents] == [AgentStatus.CANCELLED, AgentStatus.CANCELLED]
+    assert result.stopped_reason == "budget"
+    deltas = [e for e in events if type(e).__name__ == "AgentTextDelta"]
+    assert len(deltas) == 10 and {e.agent for e in deltas} == {"left", "right"}
+    assert result.budget is not None and result.budget.spent_usd == pytest.approx(10.0)
