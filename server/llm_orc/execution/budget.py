@@ -14,11 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llm_orc.execution.events import Usage
-from llm_orc.pricing.cost import Pricing
 from llm_orc.providers.base import GenerationRequest, estimate_tokens
+
+if TYPE_CHECKING:
+    from llm_orc.pricing.cost import Pricing
 
 BUDGET = "budget"
 """The result's `stopped_reason` when the budget stopped the run."""
