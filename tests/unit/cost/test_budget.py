@@ -246,5 +246,8 @@ async def test_the_estimates_of_agents_streaming_side_by_side_add_up() -> None:
     assert [a.status for a in result.agents] == [AgentStatus.CANCELLED, AgentStatus.CANCELLED]
     assert result.stopped_reason == "budget"
     deltas = [e for e in events if type(e).__name__ == "AgentTextDelta"]
-    assert len(deltas) == 10 and {e.agent for e in deltas} == {"left", "right"}
-    assert result.budget is not None and result.budget.spent_usd == pytest.approx(10.0)
+    # The tenth piece reaches the budget; the other agent's piece due in the same turn of the
+    # event loop may come before the run stops: never more than that one.
+    assert len(deltas) in (10, 11) and {e.agent for e in deltas} == {"left", "right"}
+    assert result.budget is not None
+    assert result.budget.spent_usd == pytest.approx(len(deltas))
