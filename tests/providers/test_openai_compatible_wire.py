@@ -282,3 +282,28 @@ async def test_a_missing_named_key_says_which_variable(monkeypatch: pytest.Monke
     with FakeHTTPServer(Script(wire.stream(["x"]))) as server, pytest.raises(ProviderError) as e:
         await _generate(server)
     assert CANARY_ENV in str(e.value) and not server.requests
+
+
+async def test_a_long_stream_is_cancelled_mid_reply_once_its_estimate_reaches_the_budget() -> None:
+    # 2,000 pieces of four characters at $1 an output token: $2,000 if it ran to the end.
+    long = wire.stream(["wor "] * 2000, pause=0.005)
+    with FakeHTTPServer(Script(long)) as server:
+        events: list[RunEvent] = []
+        result = await run(
+            ensemble(agent("a", profile="oa"), max_cost=20.0),
+            "x",
+            profiles=_profiles(
+                server, price_per_million_input_tokens=0.0, price_per_million_output_tokens=1e6
+            ),
+            on_event=events.append,
+        )
+    stopped = result.agent("a")
+    assert stopped.status.value == "cancelled" and (stopped.error or "").startswith("budget: ")
+    assert result.stopped_reason == "budget"
+    assert result.budget is not None
+    # Charged what it streamed (estimated): about the budget, not the whole reply. Past the
+    # budget only what the client had already read when the cancel came (a slow machine may
+    # hold a few pieces in the socket's buffer).
+    assert 20.0 <= result.budget.spent_usd < 60.0
+    assert stopped.usage.estimated
+    assert CANARY not in json.dumps(result.to_document())

@@ -33,7 +33,7 @@ from typing import TypedDict
 from llm_orc.config.ensemble import Agent, Ensemble
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.agent_settings import AgentSettings, SettingsError, resolve_settings
-from llm_orc.execution.budget import BUDGET, BudgetRecord, check_max_cost, spending, stop_reason
+from llm_orc.execution.budget import BUDGET, BudgetMeter, BudgetRecord, check_max_cost, stop_reason
 from llm_orc.execution.events import (
     AgentCancelled,
     AgentFailed,
@@ -85,6 +85,7 @@ CANCELLED = "the run was cancelled"
 CANCELLED_BEFORE_START = "the run was cancelled before it started"
 
 _STOPPABLE = (AgentStatus.RUNNING, AgentStatus.QUEUED)
+_UNFINISHED = (*_STOPPABLE, AgentStatus.PENDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +210,7 @@ class EnsembleRun:
         limit = self.options.max_concurrency or ensemble.max_concurrency
         self._run_slot = Slot(limit, f"a slot of the run ({limit} at a time)") if limit else None
         self._max_cost = self.options.max_cost or ensemble.max_cost
+        self._budget = BudgetMeter(self._max_cost, self._cost_spent) if self._max_cost else None
         self._stopped_reason: str | None = None
         self.result: RunResult | None = None
         """Set when the run ends, whichever way it ends."""
@@ -346,9 +348,9 @@ class EnsembleRun:
 
     def _budget_record(self) -> BudgetRecord | None:
         """What the run has spent against its `max_cost` (None: it has none)."""
-        if self._max_cost is None:
+        if self._budget is None:
             return None
-        return spending(self._max_cost, ((r.name, r.usage) for r in self.results.values()))
+        return self._budget.record((r.name, r.usage) for r in self.results.values())
 
     async def _load_price_table(self) -> None:
         """Import the price table in a thread (once per process) when an agent's cost needs
@@ -372,13 +374,16 @@ class EnsembleRun:
                 return
 
     def _check_budget(self) -> None:
-        """Raise `_BudgetReached` once the spent cost reaches `max_cost`."""
+        """Raise `_BudgetReached` once the spent cost (streaming attempts' estimates included)
+        reaches `max_cost`, unless every agent has already ended."""
         record = self._budget_record()
-        if record is not None and record.reached:
+        unfinished = (r.status in _UNFINISHED for r in self.results.values())
+        if record is not None and record.reached and any(unfinished):
             raise _BudgetReached(record)
 
     def _cost_spent(self) -> None:
-        """An attempt that goes on (a retry) has spent: have the schedule check the budget."""
+        """An attempt that goes on (a retry) has spent, or a streaming attempt's estimate
+        reached the budget (`BudgetMeter`): have the schedule check the budget."""
         if self._max_cost is not None and not self._stopping:
             self._done.put_nowait(None)
 
@@ -652,6 +657,7 @@ class EnsembleRun:
         attempt = result.attempts + 1  # the agent's attempt in the run (fallback included)
         live = True
         streamed: list[str] = []
+        cost = self._budget.attempt(request, settings.pricing()) if self._budget else None
 
         def on_text(piece: str) -> None:
             if not live:
@@ -664,6 +670,8 @@ class EnsembleRun:
                 )
                 return
             streamed.append(piece)
+            if cost is not None:
+                cost.streamed(piece)  # the budget sees the attempt's cost grow
             self._send(AgentTextDelta(**self._header(), agent=name, attempt=attempt, text=piece))
 
         def on_queued(slot: Slot) -> None:
@@ -685,6 +693,8 @@ class EnsembleRun:
             raise
         finally:
             live = False
+            if cost is not None:
+                cost.end()
         usage = settings.priced(generation.usage)
         result.usage = result.usage + usage
         return generation, usage

@@ -38,33 +38,29 @@ prompt caching, whose reads and writes show in usage).
 
 from __future__ import annotations
 
-import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
-from llm_orc.credentials.lookup import Credential
 from llm_orc.providers.base import (
     FinishReason,
-    Generation,
     GenerationRequest,
     ProviderError,
     ProviderUnavailableError,
     TextSink,
     TokenUsage,
-    TransientProviderError,
     estimate_tokens,
 )
-from llm_orc.providers.clients import ClientCache
 from llm_orc.providers.cloud_credentials import NO_KEY, credential_for
+from llm_orc.providers.streaming import (
+    Endpoint,
+    StreamedReply,
+    StreamingProvider,
+    sdk_read_timeout,
+)
 
 DEFAULT_MAX_TOKENS = 4096
 """`max_tokens` sent when neither the profile nor the agent sets one (the API requires it)."""
-
-DEFAULT_TIMEOUT_SECONDS = 600.0
-"""The SDK's read timeout when the profile sets no timeout (the scheduler's limits still apply)."""
-
-SDK_TIMEOUT_MARGIN_SECONDS = 1.0
-"""The SDK waits this much longer than the profile's timeouts, which the scheduler enforces:
-its own timeout is the bound for direct callers, never a race with the scheduler's."""
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 
@@ -112,65 +108,58 @@ OPTIONS_SCHEMA: dict[str, Any] = {
 }
 
 
-class AnthropicProvider:
+class AnthropicProvider(StreamingProvider):
     """Claude models over the Anthropic Messages API; see the module docstring."""
 
     name: ClassVar[str] = "anthropic"
-    default_max_concurrency: ClassVar[int | None] = None
     options_schema: ClassVar[dict[str, Any] | None] = OPTIONS_SCHEMA
+    sdk_modules: ClassVar[tuple[str, ...]] = ("anthropic",)
+    install_hint: ClassVar[str] = (
+        "provider 'anthropic' needs the anthropic SDK: pip install 'llm-orc[anthropic]'"
+    )
 
-    def __init__(self) -> None:
-        self._clients: ClientCache[Any] = ClientCache(lambda client: client.close())
-
-    @classmethod
-    def availability(cls) -> str | None:
-        """None when the anthropic SDK is installed, else what to install."""
-        if importlib.util.find_spec("anthropic") is None:
-            return "provider 'anthropic' needs the anthropic SDK: pip install 'llm-orc[anthropic]'"
-        return None
-
-    async def aclose(self) -> None:
-        """Close this loop's clients and their connection pools."""
-        await self._clients.aclose()
-
-    async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
+    def endpoint(self, request: GenerationRequest) -> Endpoint:
         credential = credential_for(CREDENTIAL_PROVIDER, request, OFFICIAL_HOST, "Anthropic")
-        client = self._client(request.base_url, credential)
-        reply = _Reply(request)
+        return Endpoint(request.base_url, credential)
+
+    def reply(self, request: GenerationRequest, on_text: TextSink) -> StreamedReply:
+        return _Reply(request, on_text)
+
+    def make_client(self, endpoint: Endpoint, request: GenerationRequest) -> Any:
         try:
-            stream = await client.messages.create(
-                **_parameters(request), stream=True, timeout=_timeout(request)
-            )
-            async with stream:
-                async for event in stream:
-                    reply.take(event, on_text)
-        except ProviderError:
-            raise
-        except Exception as exc:
-            from llm_orc.providers.anthropic_errors import map_error
+            import anthropic
+        except ImportError as exc:
+            raise ProviderUnavailableError(
+                "the anthropic SDK is not installed: pip install 'llm-orc[anthropic]'"
+            ) from exc
+        credential = endpoint.credential
+        key = credential.secret.reveal() if credential is not None else NO_KEY
+        return anthropic.AsyncAnthropic(api_key=key, base_url=endpoint.url, max_retries=0)
 
-            raise map_error(
-                exc,
-                model=request.model,
-                credential=credential,
-                base_url=request.base_url,
-                usage=reply.usage_so_far(),
-            ) from None
-        return reply.generation()
+    @asynccontextmanager
+    async def open_stream(self, client: Any, request: GenerationRequest) -> AsyncIterator[Any]:
+        stream = await client.messages.create(
+            **_parameters(request), stream=True, timeout=_timeout(request)
+        )
+        async with stream:
+            yield stream
 
-    def _client(self, base_url: str | None, credential: Credential | None) -> Any:
-        def make() -> Any:
-            try:
-                import anthropic
-            except ImportError as exc:
-                raise ProviderUnavailableError(
-                    "the anthropic SDK is not installed: pip install 'llm-orc[anthropic]'"
-                ) from exc
-            key = credential.secret.reveal() if credential is not None else NO_KEY
-            return anthropic.AsyncAnthropic(api_key=key, base_url=base_url, max_retries=0)
+    def map_error(
+        self,
+        exc: Exception,
+        request: GenerationRequest,
+        endpoint: Endpoint,
+        usage: TokenUsage | None,
+    ) -> ProviderError:
+        from llm_orc.providers.anthropic_errors import map_error
 
-        fingerprint = credential.secret.fingerprint if credential is not None else None
-        return self._clients.get((base_url, fingerprint), make)
+        return map_error(
+            exc,
+            model=request.model,
+            credential=endpoint.credential,
+            base_url=endpoint.url,
+            usage=usage,
+        )
 
 
 def _parameters(request: GenerationRequest) -> dict[str, Any]:
@@ -201,18 +190,17 @@ def _timeout(request: GenerationRequest) -> Any:
     """The SDK's timeout: a read waits the idle timeout (else the whole attempt's), plus margin."""
     import httpx2
 
-    seconds = request.idle_timeout_seconds or request.timeout_seconds or DEFAULT_TIMEOUT_SECONDS
-    read = seconds + SDK_TIMEOUT_MARGIN_SECONDS
+    read = sdk_read_timeout(request)
     return httpx2.Timeout(read, connect=min(CONNECT_TIMEOUT_SECONDS, read))
 
 
-class _Reply:
+class _Reply(StreamedReply):
     """The reply being streamed: its text, usage so far and stop reason."""
 
-    def __init__(self, request: GenerationRequest) -> None:
-        self.request = request
-        self.model = request.model
-        self.pieces: list[str] = []
+    incomplete: ClassVar[str] = "no message_stop"
+
+    def __init__(self, request: GenerationRequest, on_text: TextSink) -> None:
+        super().__init__(request, on_text)
         self.started = False
         self.delta_seen = False
         self.stopped = False
@@ -223,7 +211,7 @@ class _Reply:
         self.output_tokens = 0
         self.reasoning = 0
 
-    def take(self, event: Any, on_text: TextSink) -> None:
+    def take(self, event: Any) -> None:
         """Fold one stream event into the reply, sending text on as it comes."""
         kind = getattr(event, "type", None)
         if kind == "message_start":
@@ -234,8 +222,7 @@ class _Reply:
         elif kind == "content_block_delta":
             delta = event.delta
             if getattr(delta, "type", None) == "text_delta" and delta.text:
-                self.pieces.append(delta.text)
-                on_text(delta.text)
+                self.send(delta.text)
         elif kind == "message_delta":
             self.delta_seen = True
             self.stop_reason = getattr(event.delta, "stop_reason", None) or self.stop_reason
@@ -258,10 +245,6 @@ class _Reply:
         if details is not None and details.thinking_tokens is not None:
             self.reasoning = details.thinking_tokens
 
-    @property
-    def text(self) -> str:
-        return "".join(self.pieces)
-
     def usage_so_far(self) -> TokenUsage | None:
         """What a failed attempt used: reported counts, the output estimated if not final."""
         if not self.started and not self.pieces:
@@ -280,21 +263,18 @@ class _Reply:
     def _input_total(self) -> int:
         return self.input_tokens + self.cache_read + self.cache_write
 
-    def generation(self) -> Generation:
-        """The finished generation; a stream that never said `message_stop` is incomplete."""
-        if not self.stopped:
-            raise TransientProviderError(
-                "the stream ended before the reply was complete (no message_stop)",
-                usage=self.usage_so_far(),
-            )
-        finish = _FINISH.get(self.stop_reason or "", FinishReason.OTHER)
-        return Generation(
-            text=self.text,
-            input_tokens=self._input_total(),
-            output_tokens=self.output_tokens,
-            model=self.model,
-            finish_reason=finish,
-            cache_read_tokens=self.cache_read,
-            cache_write_tokens=self.cache_write,
-            reasoning_tokens=self.reasoning,
+    def tokens(self) -> TokenUsage:
+        """The counts the stream reported (a finished stream reports them all)."""
+        return TokenUsage(
+            self._input_total(),
+            self.output_tokens,
+            self.cache_read,
+            self.cache_write,
+            self.reasoning,
         )
+
+    def finish_reason(self) -> FinishReason | None:
+        """The stop reason's finish reason; None (incomplete) until `message_stop`."""
+        if not self.stopped:
+            return None
+        return _FINISH.get(self.stop_reason or "", FinishReason.OTHER)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_orc.credentials.lookup import Credential, Secret
+from llm_orc.credentials.lookup import Credential
 from llm_orc.providers.base import (
     AuthenticationError,
     ContextTooLongError,
@@ -19,7 +19,15 @@ from llm_orc.providers.base import (
     TokenUsage,
     TransientProviderError,
 )
-from llm_orc.providers.error_text import endpoint, one_line, parse_retry_after
+from llm_orc.providers.error_table import Refusal, Row, always, mentions, server_error, typed_error
+from llm_orc.providers.error_text import (
+    endpoint,
+    one_line,
+    parse_retry_after,
+    refused,
+    secret_of,
+    whose_key,
+)
 
 DEFAULT_ENDPOINT = "https://api.anthropic.com"
 
@@ -38,7 +46,7 @@ def map_error(
     import anthropic
     import httpx2
 
-    secret = credential.secret if credential is not None else None
+    secret = secret_of(credential)
     if isinstance(exc, anthropic.APIStatusError):
         return _status_error(exc, model=model, credential=credential, usage=usage)
     if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException):
@@ -66,47 +74,64 @@ def map_error(
     )
 
 
+_ROWS = (
+    Row(AuthenticationError, "{refused}", (401,), ("authentication_error",)),
+    Row(
+        AuthenticationError,
+        "{whose_key} may not use model '{model}'{said}",
+        (403,),
+        ("permission_error",),
+    ),
+    Row(
+        ModelNotFoundError,
+        "model '{model}' was not found{said}: check the profile's model name",
+        (404,),
+        ("not_found_error",),
+    ),
+    Row(
+        RateLimitedError,
+        "rate limited{said}{wait}",
+        (429,),
+        ("rate_limit_error",),
+    ),
+    Row(
+        ContextTooLongError,
+        "the prompt does not fit model '{model}'{said}: shorten the input or max_tokens",
+        (413,),
+        ("request_too_large",),
+        mentions(_CONTEXT_HINTS),
+    ),
+    Row(
+        TransientProviderError,
+        "the API failed{said}",
+        (408, 409),
+        ("api_error", "overloaded_error"),
+        server_error,
+    ),
+    # An error event of a kind not known here, inside a stream (its status is 200).
+    Row(TransientProviderError, "the stream ended with an error{said}", (200,)),
+    Row(InvalidRequestError, "the API refused the request{said}", when=always),
+)
+
+
 def _status_error(
     exc: Any, *, model: str, credential: Credential | None, usage: TokenUsage | None
 ) -> ProviderError:
     status: int = exc.status_code
     kind: str = exc.type or ""
-    detail = one_line(exc.api_message or _body_text(exc.body), _secret(credential))
+    detail = one_line(exc.api_message or _body_text(exc.body), secret_of(credential))
     what = f"{status} {kind}".strip() if status != 200 else kind or "error event"
     said = f" ({what}: {detail})" if detail else f" ({what})"
-
-    if status == 401 or kind == "authentication_error":
-        return AuthenticationError(
-            _refused(credential, said),
-            usage=usage,
-        )
-    if status == 403 or kind == "permission_error":
-        return AuthenticationError(
-            f"{_whose_key(credential)} may not use model '{model}'{said}", usage=usage
-        )
-    if status == 404 or kind == "not_found_error":
-        return ModelNotFoundError(
-            f"model '{model}' was not found{said}: check the profile's model name", usage=usage
-        )
-    if status == 429 or kind == "rate_limit_error":
-        retry_after = _retry_after(exc)
-        wait = f"; retry after {retry_after:g}s" if retry_after is not None else ""
-        return RateLimitedError(f"rate limited{said}{wait}", retry_after=retry_after, usage=usage)
-    if status == 413 or kind == "request_too_large" or _mentions_context(detail):
-        return ContextTooLongError(
-            f"the prompt does not fit model '{model}'{said}: shorten the input or max_tokens",
-            usage=usage,
-        )
-    if status >= 500 or status in (408, 409) or kind in ("api_error", "overloaded_error"):
-        return TransientProviderError(f"the API failed{said}", usage=usage)
-    if status == 200:  # an error event of a kind not known here, inside a stream
-        return TransientProviderError(f"the stream ended with an error{said}", usage=usage)
-    return InvalidRequestError(f"the API refused the request{said}", usage=usage)
-
-
-def _mentions_context(detail: str) -> bool:
-    lowered = detail.lower()
-    return any(hint in lowered for hint in _CONTEXT_HINTS)
+    retry_after = _retry_after(exc) if status == 429 or kind == "rate_limit_error" else None
+    return typed_error(
+        _ROWS,
+        Refusal(status, kind, detail, retry_after=retry_after),
+        model=model,
+        usage=usage,
+        said=said,
+        refused=refused(credential, said, "Anthropic"),
+        whose_key=whose_key(credential),
+    )
 
 
 def _retry_after(exc: Any) -> float | None:
@@ -121,20 +146,3 @@ def _retry_after(exc: Any) -> float | None:
 
 def _body_text(body: object) -> str:
     return body if isinstance(body, str) else ""
-
-
-def _secret(credential: Credential | None) -> Secret | None:
-    return credential.secret if credential is not None else None
-
-
-def _whose_key(credential: Credential | None) -> str:
-    return f"the key from {credential.source}" if credential is not None else "the request"
-
-
-def _refused(credential: Credential | None, said: str) -> str:
-    if credential is None:
-        return (
-            f"the server wants a key{said}: name the variable holding it with the profile's "
-            "api_key_env"
-        )
-    return f"the API refused the key from {credential.source}{said}: set a valid Anthropic key"

@@ -11,7 +11,7 @@ import re
 import time
 from email.utils import parsedate_to_datetime
 
-from llm_orc.credentials.lookup import Secret
+from llm_orc.credentials.lookup import Credential, Secret
 
 MAX_DETAIL_CHARS = 240
 """Longest piece of an API's own explanation quoted in a message."""
@@ -74,3 +74,23 @@ def endpoint(base_url: str | None, default: str) -> str:
         return "the endpoint"
     scheme = match[1] or ""
     return f"{scheme}{match[3]}"
+
+
+def secret_of(credential: Credential | None) -> Secret | None:
+    """The key of CREDENTIAL, to mask in messages (None: no key was sent)."""
+    return credential.secret if credential is not None else None
+
+
+def whose_key(credential: Credential | None) -> str:
+    """Who was refused: the key from its source, or the request that sent none."""
+    return f"the key from {credential.source}" if credential is not None else "the request"
+
+
+def refused(credential: Credential | None, said: str, label: str) -> str:
+    """The message of a refused (or missing) key: what the API SAID, and what to set."""
+    if credential is None:
+        return (
+            f"the server wants a key{said}: name the variable holding it with the profile's "
+            "api_key_env"
+        )
+    return f"the API refused the key from {credential.source}{said}: set a valid {label} key"

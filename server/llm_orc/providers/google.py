@@ -34,31 +34,26 @@ Options (`options_schema`): `top_p`, `top_k`, `stop_sequences`, `seed`, `thinkin
 
 from __future__ import annotations
 
-import importlib.util
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
-from llm_orc.credentials.lookup import Credential
 from llm_orc.providers.base import (
     FinishReason,
-    Generation,
     GenerationRequest,
     ProviderError,
     ProviderUnavailableError,
     TextSink,
     TokenUsage,
-    TransientProviderError,
-    estimate_tokens,
 )
-from llm_orc.providers.clients import ClientCache
 from llm_orc.providers.cloud_credentials import NO_KEY, credential_for
-
-DEFAULT_TIMEOUT_SECONDS = 600.0
-"""The SDK's timeout when the profile sets none (the scheduler's limits still apply)."""
-
-SDK_TIMEOUT_MARGIN_SECONDS = 1.0
-"""The SDK waits this much longer than the profile's timeouts, which the scheduler enforces:
-its own timeout is the bound for direct callers, never a race with the scheduler's."""
+from llm_orc.providers.streaming import (
+    Endpoint,
+    StreamedReply,
+    StreamingProvider,
+    sdk_read_timeout,
+)
 
 CREDENTIAL_PROVIDER = "google"
 OFFICIAL_HOST = "generativelanguage.googleapis.com"
@@ -111,78 +106,66 @@ OPTIONS_SCHEMA: dict[str, Any] = {
 }
 
 
-class GoogleProvider:
+class GoogleProvider(StreamingProvider):
     """Gemini models over the Gemini API; see the module docstring."""
 
     name: ClassVar[str] = "google"
-    default_max_concurrency: ClassVar[int | None] = None
     options_schema: ClassVar[dict[str, Any] | None] = OPTIONS_SCHEMA
+    sdk_modules: ClassVar[tuple[str, ...]] = ("google", "google.genai")
+    install_hint: ClassVar[str] = (
+        "provider 'google' needs the google-genai SDK: pip install 'llm-orc[google]'"
+    )
 
-    def __init__(self) -> None:
-        self._clients: ClientCache[Any] = ClientCache(_close_client)
-
-    @classmethod
-    def availability(cls) -> str | None:
-        """None when google-genai is installed, else what to install."""
-        if (
-            importlib.util.find_spec("google") is None
-            or importlib.util.find_spec("google.genai") is None
-        ):
-            return "provider 'google' needs the google-genai SDK: pip install 'llm-orc[google]'"
-        return None
-
-    async def aclose(self) -> None:
-        """Close this loop's clients and their connection pools."""
-        await self._clients.aclose()
-
-    async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
+    def endpoint(self, request: GenerationRequest) -> Endpoint:
         credential = credential_for(CREDENTIAL_PROVIDER, request, OFFICIAL_HOST, "Gemini")
-        client = self._client(request.base_url, credential)
-        reply = _Reply(request)
+        return Endpoint(request.base_url, credential)
+
+    def reply(self, request: GenerationRequest, on_text: TextSink) -> StreamedReply:
+        return _Reply(request, on_text)
+
+    def make_client(self, endpoint: Endpoint, request: GenerationRequest) -> Any:
         try:
-            stream = await client.aio.models.generate_content_stream(
-                model=request.model, contents=request.prompt, config=_config(request)
-            )
-            async for chunk in stream:
-                reply.take(chunk, on_text)
-        except ProviderError:
-            raise
-        except Exception as exc:
-            from llm_orc.providers.google_errors import map_error
+            from google import genai
+            from google.genai import types
+        except ImportError as exc:
+            raise ProviderUnavailableError(
+                "the google-genai SDK is not installed: pip install 'llm-orc[google]'"
+            ) from exc
+        credential = endpoint.credential
+        return genai.Client(
+            api_key=credential.secret.reveal() if credential is not None else NO_KEY,
+            vertexai=False,
+            http_options=types.HttpOptions(
+                base_url=endpoint.url, retry_options=types.HttpRetryOptions(attempts=1)
+            ),
+        )
 
-            raise map_error(
-                exc,
-                model=request.model,
-                credential=credential,
-                base_url=request.base_url,
-                usage=reply.usage_so_far(),
-            ) from None
-        return reply.generation()
+    async def close_client(self, client: Any) -> None:
+        await client.aio.aclose()
+        client.close()
 
-    def _client(self, base_url: str | None, credential: Credential | None) -> Any:
-        def make() -> Any:
-            try:
-                from google import genai
-                from google.genai import types
-            except ImportError as exc:
-                raise ProviderUnavailableError(
-                    "the google-genai SDK is not installed: pip install 'llm-orc[google]'"
-                ) from exc
-            return genai.Client(
-                api_key=credential.secret.reveal() if credential is not None else NO_KEY,
-                vertexai=False,
-                http_options=types.HttpOptions(
-                    base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1)
-                ),
-            )
+    @asynccontextmanager
+    async def open_stream(self, client: Any, request: GenerationRequest) -> AsyncIterator[Any]:
+        yield await client.aio.models.generate_content_stream(
+            model=request.model, contents=request.prompt, config=_config(request)
+        )
 
-        fingerprint = credential.secret.fingerprint if credential is not None else None
-        return self._clients.get((base_url, fingerprint), make)
+    def map_error(
+        self,
+        exc: Exception,
+        request: GenerationRequest,
+        endpoint: Endpoint,
+        usage: TokenUsage | None,
+    ) -> ProviderError:
+        from llm_orc.providers.google_errors import map_error
 
-
-async def _close_client(client: Any) -> None:
-    await client.aio.aclose()
-    client.close()
+        return map_error(
+            exc,
+            model=request.model,
+            credential=endpoint.credential,
+            base_url=endpoint.url,
+            usage=usage,
+        )
 
 
 def _config(request: GenerationRequest) -> Any:
@@ -190,10 +173,9 @@ def _config(request: GenerationRequest) -> Any:
     from google.genai import types
 
     options = request.options
-    seconds = request.idle_timeout_seconds or request.timeout_seconds or DEFAULT_TIMEOUT_SECONDS
     config: dict[str, Any] = {
         "http_options": types.HttpOptions(
-            timeout=math.ceil((seconds + SDK_TIMEOUT_MARGIN_SECONDS) * 1000),
+            timeout=math.ceil(sdk_read_timeout(request) * 1000),
             retry_options=types.HttpRetryOptions(attempts=1),
         ),
     }
@@ -215,17 +197,14 @@ def _config(request: GenerationRequest) -> Any:
     return types.GenerateContentConfig(**config)
 
 
-class _Reply:
+class _Reply(StreamedReply):
     """The reply being streamed: its text, the latest usage and the finish reason."""
 
-    def __init__(self, request: GenerationRequest) -> None:
-        self.request = request
-        self.model = request.model
-        self.pieces: list[str] = []
+    def __init__(self, request: GenerationRequest, on_text: TextSink) -> None:
+        super().__init__(request, on_text)
         self.usage: Any = None
-        self.finish: FinishReason | None = None
 
-    def take(self, chunk: Any, on_text: TextSink) -> None:
+    def take(self, chunk: Any) -> None:
         """Fold one streamed response chunk into the reply, sending its text on at once."""
         if chunk.usage_metadata is not None:
             self.usage = chunk.usage_metadata
@@ -237,55 +216,21 @@ class _Reply:
             content = candidate.content
             for part in (content.parts or []) if content is not None else []:
                 if part.text and not part.thought:
-                    self.pieces.append(part.text)
-                    on_text(part.text)
+                    self.send(part.text)
             if candidate.finish_reason is not None:
                 self.finish = _finish_reason(str(_enum_value(candidate.finish_reason)))
 
-    @property
-    def text(self) -> str:
-        return "".join(self.pieces)
-
-    def tokens(self) -> TokenUsage:
-        """The latest usage the stream reported, or an estimate marked so."""
+    def reported(self) -> TokenUsage | None:
+        """The latest usage_metadata's counts (None: the stream sent none)."""
         usage = self.usage
         if usage is None:
-            return TokenUsage(
-                estimate_tokens(self.request.system_prompt + self.request.prompt),
-                estimate_tokens(self.text),
-                estimated=True,
-            )
+            return None
         thoughts = usage.thoughts_token_count or 0
         return TokenUsage(
             (usage.prompt_token_count or 0) + (usage.tool_use_prompt_token_count or 0),
             (usage.candidates_token_count or 0) + thoughts,
             cache_read_tokens=usage.cached_content_token_count or 0,
             reasoning_tokens=thoughts,
-        )
-
-    def usage_so_far(self) -> TokenUsage | None:
-        """What a failed attempt used, when it got as far as streaming."""
-        if self.usage is None and not self.pieces:
-            return None
-        return self.tokens()
-
-    def generation(self) -> Generation:
-        """The finished generation; a stream without a finish reason is incomplete."""
-        if self.finish is None:
-            raise TransientProviderError(
-                "the stream ended before the reply was complete (no finish reason)",
-                usage=self.usage_so_far(),
-            )
-        tokens = self.tokens()
-        return Generation(
-            text=self.text,
-            input_tokens=tokens.input_tokens,
-            output_tokens=tokens.output_tokens,
-            model=self.model,
-            finish_reason=self.finish,
-            cache_read_tokens=tokens.cache_read_tokens,
-            reasoning_tokens=tokens.reasoning_tokens,
-            estimated=tokens.estimated,
         )
 
 

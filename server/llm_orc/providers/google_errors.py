@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llm_orc.credentials.lookup import Credential, Secret
+from llm_orc.credentials.lookup import Credential
 from llm_orc.providers.base import (
     AuthenticationError,
     ContextTooLongError,
@@ -21,7 +21,16 @@ from llm_orc.providers.base import (
     TokenUsage,
     TransientProviderError,
 )
-from llm_orc.providers.error_text import endpoint, one_line, parse_duration, parse_retry_after
+from llm_orc.providers.error_table import Refusal, Row, always, mentions, server_error, typed_error
+from llm_orc.providers.error_text import (
+    endpoint,
+    one_line,
+    parse_duration,
+    parse_retry_after,
+    refused,
+    secret_of,
+    whose_key,
+)
 
 DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com"
 
@@ -41,7 +50,7 @@ def map_error(
     """The typed error for EXC, one SDK or transport failure of a request to the API."""
     from google.genai import errors
 
-    secret = credential.secret if credential is not None else None
+    secret = secret_of(credential)
     where = endpoint(base_url, DEFAULT_ENDPOINT)
     if isinstance(exc, errors.APIError):
         return _api_error(exc, model=model, credential=credential, usage=usage)
@@ -64,40 +73,64 @@ def map_error(
     )
 
 
+_ROWS = (
+    Row(
+        AuthenticationError,
+        "{refused}",
+        (401,),
+        ("UNAUTHENTICATED",),
+        lambda refusal: bool(refusal.reasons & _KEY_REASONS),
+    ),
+    Row(
+        AuthenticationError,
+        "{whose_key} may not use model '{model}'{said}",
+        (403,),
+        ("PERMISSION_DENIED",),
+    ),
+    Row(
+        ModelNotFoundError,
+        "model '{model}' was not found{said}: check the profile's model name",
+        (404,),
+        ("NOT_FOUND",),
+    ),
+    Row(RateLimitedError, "rate limited{said}{wait}", (429,), ("RESOURCE_EXHAUSTED",)),
+    Row(
+        ContextTooLongError,
+        "the prompt does not fit model '{model}'{said}: shorten the input or max_tokens",
+        (413,),
+        when=mentions(_CONTEXT_HINTS),
+    ),
+    Row(
+        TransientProviderError,
+        "the API failed{said}",
+        (408, 499),
+        tuple(_TRANSIENT_STATUSES),
+        server_error,
+    ),
+    Row(InvalidRequestError, "the API refused the request{said}", when=always),
+)
+
+
 def _api_error(
     exc: Any, *, model: str, credential: Credential | None, usage: TokenUsage | None
 ) -> ProviderError:
     code: int = exc.code or 0
     status: str = exc.status or ""
-    detail = one_line(exc.message or "", _secret(credential))
+    detail = one_line(exc.message or "", secret_of(credential))
     said = f" ({code} {status}: {detail})" if detail else f" ({code} {status})"
-    reasons = _error_info_reasons(exc.details)
-
-    if code == 401 or status == "UNAUTHENTICATED" or reasons & _KEY_REASONS:
-        return AuthenticationError(
-            _refused(credential, said),
-            usage=usage,
-        )
-    if code == 403 or status == "PERMISSION_DENIED":
-        return AuthenticationError(
-            f"{_whose_key(credential)} may not use model '{model}'{said}", usage=usage
-        )
-    if code == 404 or status == "NOT_FOUND":
-        return ModelNotFoundError(
-            f"model '{model}' was not found{said}: check the profile's model name", usage=usage
-        )
-    if code == 429 or status == "RESOURCE_EXHAUSTED":
-        retry_after = _retry_delay(exc)
-        wait = f"; retry after {retry_after:g}s" if retry_after is not None else ""
-        return RateLimitedError(f"rate limited{said}{wait}", retry_after=retry_after, usage=usage)
-    if code == 413 or any(hint in detail.lower() for hint in _CONTEXT_HINTS):
-        return ContextTooLongError(
-            f"the prompt does not fit model '{model}'{said}: shorten the input or max_tokens",
-            usage=usage,
-        )
-    if code >= 500 or code in (408, 499) or status in _TRANSIENT_STATUSES:
-        return TransientProviderError(f"the API failed{said}", usage=usage)
-    return InvalidRequestError(f"the API refused the request{said}", usage=usage)
+    retry_after = _retry_delay(exc) if code == 429 or status == "RESOURCE_EXHAUSTED" else None
+    refusal = Refusal(
+        code, status, detail, reasons=_error_info_reasons(exc.details), retry_after=retry_after
+    )
+    return typed_error(
+        _ROWS,
+        refusal,
+        model=model,
+        usage=usage,
+        said=said,
+        refused=refused(credential, said, "Gemini"),
+        whose_key=whose_key(credential),
+    )
 
 
 def _error_details(details: object) -> list[dict[str, Any]]:
@@ -111,12 +144,12 @@ def _error_details(details: object) -> list[dict[str, Any]]:
     )
 
 
-def _error_info_reasons(details: object) -> set[str]:
-    return {
+def _error_info_reasons(details: object) -> frozenset[str]:
+    return frozenset(
         str(entry.get("reason"))
         for entry in _error_details(details)
         if str(entry.get("@type", "")).endswith("google.rpc.ErrorInfo")
-    }
+    )
 
 
 def _retry_delay(exc: Any) -> float | None:
@@ -152,20 +185,3 @@ def _is_transport(exc: BaseException) -> bool:
         return True
     # google-genai makes async calls with aiohttp when that is installed: its ClientError.
     return any(cls.__module__.startswith("aiohttp") for cls in type(exc).__mro__)
-
-
-def _secret(credential: Credential | None) -> Secret | None:
-    return credential.secret if credential is not None else None
-
-
-def _whose_key(credential: Credential | None) -> str:
-    return f"the key from {credential.source}" if credential is not None else "the request"
-
-
-def _refused(credential: Credential | None, said: str) -> str:
-    if credential is None:
-        return (
-            f"the server wants a key{said}: name the variable holding it with the profile's "
-            "api_key_env"
-        )
-    return f"the API refused the key from {credential.source}{said}: set a valid Gemini key"

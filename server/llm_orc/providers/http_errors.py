@@ -18,6 +18,7 @@ from llm_orc.providers.base import (
     TokenUsage,
     TransientProviderError,
 )
+from llm_orc.providers.error_table import Refusal, Row, always, server_error, typed_error
 
 MAX_DETAIL = 200
 _CONTEXT = re.compile(r"context[_ ](length|window)|too many tokens|maximum context|too long", re.I)
@@ -69,6 +70,46 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return max(0.0, moment.timestamp() - time.time())
 
 
+def _context_too_long(refusal: Refusal) -> bool:
+    return refusal.status in (400, 413, 422) and (
+        refusal.code == "context_length_exceeded" or bool(_CONTEXT.search(refusal.detail))
+    )
+
+
+_ROWS = (
+    Row(
+        AuthenticationError,
+        "the server refused the credentials ({status}){said}; {key_hint}",
+        (401, 403),
+    ),
+    Row(
+        ProviderError,
+        "the account has no quota left (429){said}; check its plan and billing",
+        when=lambda refusal: refusal.status == 429 and refusal.code == "insufficient_quota",
+    ),
+    Row(RateLimitedError, "rate limited (429){said}{wait}", (429,)),
+    Row(
+        ModelNotFoundError,
+        "model '{model}' was not found (404){said}; check the profile's model and base_url",
+        (404,),
+    ),
+    Row(
+        ContextTooLongError,
+        "the prompt is too long for model '{model}' ({status}){said}; shorten the input "
+        "or lower max_tokens",
+        when=_context_too_long,
+    ),
+    Row(
+        TransientProviderError, "the server failed ({status}){said}", (408, 409), when=server_error
+    ),
+    Row(
+        InvalidRequestError,
+        "the server refused the request ({status}){said}; check the profile's options",
+        when=always,
+    ),
+)
+
+
 def error_for_status(
     status: int,
     detail: str,
@@ -83,35 +124,6 @@ def error_for_status(
 
     KEY_HINT says where the key comes from ("set OPENAI_API_KEY or the profile's api_key_env").
     """
+    refusal = Refusal(status, detail=detail, code=code, retry_after=retry_after)
     said = f": {detail}" if detail else ""
-    if status in (401, 403):
-        return AuthenticationError(
-            f"the server refused the credentials ({status}){said}; {key_hint}", usage=usage
-        )
-    if status == 429:
-        if code == "insufficient_quota":
-            return ProviderError(
-                f"the account has no quota left (429){said}; check its plan and billing",
-                usage=usage,
-            )
-        wait = f"; retry after {retry_after:g}s" if retry_after is not None else ""
-        return RateLimitedError(
-            f"rate limited (429){said}{wait}", retry_after=retry_after, usage=usage
-        )
-    if status == 404:
-        return ModelNotFoundError(
-            f"model '{model}' was not found (404){said}; check the profile's model and base_url",
-            usage=usage,
-        )
-    if status in (400, 413, 422) and (code == "context_length_exceeded" or _CONTEXT.search(detail)):
-        return ContextTooLongError(
-            f"the prompt is too long for model '{model}' ({status}){said}; shorten the input "
-            "or lower max_tokens",
-            usage=usage,
-        )
-    if status in (408, 409) or status >= 500:
-        return TransientProviderError(f"the server failed ({status}){said}", usage=usage)
-    return InvalidRequestError(
-        f"the server refused the request ({status}){said}; check the profile's options",
-        usage=usage,
-    )
+    return typed_error(_ROWS, refusal, model=model, usage=usage, said=said, key_hint=key_hint)

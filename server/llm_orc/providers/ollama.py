@@ -5,16 +5,15 @@ Importing this module does not import the client; `availability()` says whether 
 
 from __future__ import annotations
 
-import asyncio
 import importlib
-import importlib.util
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 
 from llm_orc.credentials.lookup import Credential, find_credential
 from llm_orc.providers.base import (
     FinishReason,
-    Generation,
     GenerationRequest,
     ProviderError,
     ProviderUnavailableError,
@@ -23,15 +22,15 @@ from llm_orc.providers.base import (
     TransientProviderError,
     estimate_tokens,
 )
-from llm_orc.providers.clients import ClientCache
 from llm_orc.providers.http_errors import error_for_status, one_line, retry_after_seconds, safe_url
+from llm_orc.providers.streaming import Endpoint, StreamedReply, StreamingProvider
 
 INSTALL_HINT = "provider 'ollama' needs the ollama client: pip install 'llm-orc[ollama]'"
 DEFAULT_HOST = "http://localhost:11434"
 _FINISH = {"stop": FinishReason.STOP, "length": FinishReason.LENGTH}
 
 
-class OllamaProvider:
+class OllamaProvider(StreamingProvider):
     """Chat with a model served by Ollama, streamed (`/api/chat`).
 
     Host: the profile's `base_url`, else `OLLAMA_HOST`, else localhost:11434. `options` are
@@ -44,7 +43,8 @@ class OllamaProvider:
     """
 
     name: ClassVar[str] = "ollama"
-    default_max_concurrency: ClassVar[int | None] = None
+    sdk_modules: ClassVar[tuple[str, ...]] = ("ollama",)
+    install_hint: ClassVar[str] = INSTALL_HINT
     options_schema: ClassVar[dict[str, Any] | None] = {
         "type": "object",
         "description": "Ollama's model options (see its API), plus keep_alive and think.",
@@ -64,24 +64,21 @@ class OllamaProvider:
         },
     }
 
-    def __init__(self) -> None:
-        self._clients: ClientCache[Any] = ClientCache(lambda client: client.close())
+    def endpoint(self, request: GenerationRequest) -> Endpoint:
+        host = request.base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_HOST
+        return Endpoint(host, self._credential(request))
 
-    @classmethod
-    def availability(cls) -> str | None:
-        return None if importlib.util.find_spec("ollama") else INSTALL_HINT
+    def reply(self, request: GenerationRequest, on_text: TextSink) -> StreamedReply:
+        return _Reply(request, on_text)
 
-    async def aclose(self) -> None:
-        await self._clients.aclose()
-
-    def _client(self, host: str, credential: Credential | None) -> Any:
+    def make_client(self, endpoint: Endpoint, request: GenerationRequest) -> Any:
         try:
             ollama = importlib.import_module("ollama")
         except ImportError:
             raise ProviderUnavailableError(INSTALL_HINT) from None
+        credential = endpoint.credential
         headers = {"authorization": f"Bearer {credential.secret.reveal()}"} if credential else {}
-        key = (host, credential.secret.fingerprint if credential else None)
-        return self._clients.get(key, lambda: ollama.AsyncClient(host=host, headers=headers))
+        return ollama.AsyncClient(host=endpoint.url, headers=headers)
 
     def _credential(self, request: GenerationRequest) -> Credential | None:
         found = find_credential(self.name, request.api_key_env or "OLLAMA_API_KEY")
@@ -92,11 +89,8 @@ class OllamaProvider:
             )
         return found
 
-    async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
-        host = request.base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_HOST
-        credential = self._credential(request)
-        client = self._client(host, credential)
-        secrets = [credential.secret.reveal()] if credential else []
+    @asynccontextmanager
+    async def open_stream(self, client: Any, request: GenerationRequest) -> AsyncIterator[Any]:
         options = dict(request.options)
         extra = {key: options.pop(key) for key in ("keep_alive", "think") if key in options}
         if request.temperature is not None:
@@ -110,57 +104,62 @@ class OllamaProvider:
         output_format: Any = None
         if request.json_output:
             output_format = request.json_schema if request.json_schema is not None else "json"
-        pieces: list[str] = []
-        last: Any = None
-        try:
-            stream = await client.chat(
-                model=request.model,
-                messages=messages,
-                stream=True,
-                options=options or None,
-                format=output_format,
-                **extra,
-            )
-            async for part in stream:
-                content = part.message.content if part.message is not None else None
-                if content:
-                    pieces.append(content)
-                    on_text(content)
-                if part.done:
-                    last = part
-        except asyncio.CancelledError:
-            raise
-        except ProviderError:
-            raise
-        except Exception as error:
-            usage = _usage(request, pieces, None) if pieces else None
-            raise _mapped(error, request, host, secrets, usage) from None
-        if last is None:
-            raise TransientProviderError(
-                "the stream ended before the reply was complete (no final 'done' line)",
-                usage=_usage(request, pieces, None),
-            )
-        usage = _usage(request, pieces, last)
-        return Generation(
-            text="".join(pieces),
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
+        yield await client.chat(
             model=request.model,
-            finish_reason=_FINISH.get(last.done_reason or "stop", FinishReason.OTHER),
-            estimated=usage.estimated,
+            messages=messages,
+            stream=True,
+            options=options or None,
+            format=output_format,
+            **extra,
         )
 
+    def map_error(
+        self,
+        exc: Exception,
+        request: GenerationRequest,
+        endpoint: Endpoint,
+        usage: TokenUsage | None,
+    ) -> ProviderError:
+        credential = endpoint.credential
+        secrets = [credential.secret.reveal()] if credential else []
+        return _mapped(exc, request, endpoint.url or DEFAULT_HOST, secrets, usage)
 
-def _usage(request: GenerationRequest, pieces: list[str], last: Any) -> TokenUsage:
-    """Ollama's counts; an estimate (marked) for a count it did not send."""
-    prompt = getattr(last, "prompt_eval_count", None)
-    generated = getattr(last, "eval_count", None)
-    estimated = prompt is None or generated is None
-    if prompt is None:
-        prompt = estimate_tokens(request.system_prompt + request.prompt)
-    if generated is None:
-        generated = estimate_tokens("".join(pieces))
-    return TokenUsage(int(prompt), int(generated), estimated=estimated)
+
+class _Reply(StreamedReply):
+    """The chat being streamed: its text, and its final `done` line (counts, done_reason)."""
+
+    incomplete: ClassVar[str] = "no final 'done' line"
+
+    def __init__(self, request: GenerationRequest, on_text: TextSink) -> None:
+        super().__init__(request, on_text)
+        self.last: Any = None
+
+    def take(self, part: Any) -> None:
+        content = part.message.content if part.message is not None else None
+        if content:
+            self.send(content)
+        if part.done:
+            self.last = part
+            self.finish = _FINISH.get(part.done_reason or "stop", FinishReason.OTHER)
+
+    def tokens(self) -> TokenUsage:
+        """Ollama's counts; an estimate (marked) for a count it did not send."""
+        last = self.last
+        prompt = getattr(last, "prompt_eval_count", None)
+        generated = getattr(last, "eval_count", None)
+        estimated = prompt is None or generated is None
+        if prompt is None:
+            prompt = estimate_tokens(self.request.system_prompt + self.request.prompt)
+        if generated is None:
+            generated = estimate_tokens(self.text)
+        return TokenUsage(int(prompt), int(generated), estimated=estimated)
+
+    def usage_so_far(self) -> TokenUsage | None:
+        """A failed attempt's usage: estimated from what streamed (None: nothing did)."""
+        return self.estimate() if self.pieces else None
+
+    def incomplete_usage(self) -> TokenUsage | None:
+        return self.estimate()
 
 
 def _mapped(

@@ -6,26 +6,24 @@ Importing this module does not import the SDK; `availability()` says whether it 
 
 from __future__ import annotations
 
-import asyncio
 import importlib
-import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from llm_orc.credentials.lookup import Credential, find_credential
 from llm_orc.providers.base import (
     FinishReason,
-    Generation,
     GenerationRequest,
     ProviderError,
     ProviderUnavailableError,
     TextSink,
     TokenUsage,
     TransientProviderError,
-    estimate_tokens,
 )
-from llm_orc.providers.clients import ClientCache
 from llm_orc.providers.http_errors import error_for_status, one_line, retry_after_seconds, safe_url
+from llm_orc.providers.streaming import Endpoint, StreamedReply, StreamingProvider
 
 INSTALL_HINT = "provider 'openai-compatible' needs the openai SDK: pip install 'llm-orc[openai]'"
 OFFICIAL_HOST = "api.openai.com"
@@ -51,7 +49,7 @@ _PASSED_THROUGH = (
 )
 
 
-class OpenAICompatibleProvider:
+class OpenAICompatibleProvider(StreamingProvider):
     """Chat completions, streamed with `stream_options={"include_usage": True}`.
 
     Profile: `model`, `base_url` (default OpenAI's), `api_key_env`. The key: the variable the
@@ -65,7 +63,8 @@ class OpenAICompatibleProvider:
     """
 
     name: ClassVar[str] = "openai-compatible"
-    default_max_concurrency: ClassVar[int | None] = None
+    sdk_modules: ClassVar[tuple[str, ...]] = ("openai",)
+    install_hint: ClassVar[str] = INSTALL_HINT
     options_schema: ClassVar[dict[str, Any] | None] = {
         "type": "object",
         "properties": {
@@ -90,15 +89,8 @@ class OpenAICompatibleProvider:
         },
     }
 
-    def __init__(self) -> None:
-        self._clients: ClientCache[Any] = ClientCache(lambda client: client.close())
-
-    @classmethod
-    def availability(cls) -> str | None:
-        return None if importlib.util.find_spec("openai") else INSTALL_HINT
-
-    async def aclose(self) -> None:
-        await self._clients.aclose()
+    def endpoint(self, request: GenerationRequest) -> Endpoint:
+        return Endpoint(request.base_url, self._credential(request))
 
     def _credential(self, request: GenerationRequest) -> Credential | None:
         if request.api_key_env:
@@ -120,22 +112,38 @@ class OpenAICompatibleProvider:
             return found
         return None
 
-    def _client(self, request: GenerationRequest, credential: Credential | None) -> Any:
+    def reply(self, request: GenerationRequest, on_text: TextSink) -> StreamedReply:
+        return _Reply(request, on_text)
+
+    def make_client(self, endpoint: Endpoint, request: GenerationRequest) -> Any:
         try:
             openai = importlib.import_module("openai")
         except ImportError:
             raise ProviderUnavailableError(INSTALL_HINT) from None
-        key = (request.base_url, credential.secret.fingerprint if credential else None)
+        credential = endpoint.credential
+        return openai.AsyncOpenAI(
+            api_key=credential.secret.reveal() if credential else NO_KEY,
+            base_url=endpoint.url,
+            max_retries=0,  # the engine's retry policy is the only one
+            timeout=request.timeout_seconds,
+        )
 
-        def make() -> Any:
-            return openai.AsyncOpenAI(
-                api_key=credential.secret.reveal() if credential else NO_KEY,
-                base_url=request.base_url,
-                max_retries=0,  # the engine's retry policy is the only one
-                timeout=request.timeout_seconds,
-            )
+    @asynccontextmanager
+    async def open_stream(self, client: Any, request: GenerationRequest) -> AsyncIterator[Any]:
+        stream = await client.chat.completions.create(**self._arguments(request))
+        async with stream:
+            yield stream
 
-        return self._clients.get(key, make)
+    def map_error(
+        self,
+        exc: Exception,
+        request: GenerationRequest,
+        endpoint: Endpoint,
+        usage: TokenUsage | None,
+    ) -> ProviderError:
+        credential = endpoint.credential
+        secrets = [credential.secret.reveal()] if credential else []
+        return _mapped(exc, request, credential, secrets, usage)
 
     def _arguments(self, request: GenerationRequest) -> dict[str, Any]:
         messages = []
@@ -169,65 +177,41 @@ class OpenAICompatibleProvider:
             arguments["extra_body"] = extra
         return arguments
 
-    async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
-        credential = self._credential(request)
-        client = self._client(request, credential)
-        secrets = [credential.secret.reveal()] if credential else []
-        pieces: list[str] = []
-        reported: Any = None
-        finish: str | None = None
-        try:
-            stream = await client.chat.completions.create(**self._arguments(request))
-            async with stream:
-                async for chunk in stream:
-                    if chunk.usage is not None:
-                        reported = chunk.usage
-                    for choice in chunk.choices or ():
-                        content = choice.delta.content if choice.delta else None
-                        if content:
-                            pieces.append(content)
-                            on_text(content)
-                        if choice.finish_reason:
-                            finish = choice.finish_reason
-        except asyncio.CancelledError:
-            raise
-        except ProviderError:
-            raise
-        except Exception as error:
-            usage = _usage(request, pieces, reported) if pieces or reported else None
-            raise _mapped(error, request, credential, secrets, usage) from None
-        if finish is None:
-            usage = _usage(request, pieces, reported)
-            raise TransientProviderError(
-                "the stream ended before the reply was complete (no finish reason)",
-                usage=usage,
-            )
-        usage = _usage(request, pieces, reported)
-        return Generation(
-            text="".join(pieces),
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            model=request.model,
-            finish_reason=_FINISH.get(finish, FinishReason.OTHER),
-            cache_read_tokens=usage.cache_read_tokens,
-            reasoning_tokens=usage.reasoning_tokens,
-            estimated=usage.estimated,
+
+class _Reply(StreamedReply):
+    """The chat completion being streamed: its text, the server's usage and finish reason."""
+
+    def __init__(self, request: GenerationRequest, on_text: TextSink) -> None:
+        super().__init__(request, on_text)
+        self.usage: Any = None
+
+    def take(self, chunk: Any) -> None:
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices or ():
+            content = choice.delta.content if choice.delta else None
+            if content:
+                self.send(content)
+            if choice.finish_reason:
+                self.finish = _FINISH.get(choice.finish_reason, FinishReason.OTHER)
+
+    def reported(self) -> TokenUsage | None:
+        """The server's counts (None: it sent none, as llama-cpp-python's does not)."""
+        reported = self.usage
+        if reported is None:
+            return None
+        prompt_details = getattr(reported, "prompt_tokens_details", None)
+        completion_details = getattr(reported, "completion_tokens_details", None)
+        return TokenUsage(
+            input_tokens=int(reported.prompt_tokens or 0),
+            output_tokens=int(reported.completion_tokens or 0),
+            cache_read_tokens=int(getattr(prompt_details, "cached_tokens", 0) or 0),
+            reasoning_tokens=int(getattr(completion_details, "reasoning_tokens", 0) or 0),
         )
 
-
-def _usage(request: GenerationRequest, pieces: list[str], reported: Any) -> TokenUsage:
-    """The server's counts, or estimates (marked) for what it did not send."""
-    if reported is None:
-        prompt = request.system_prompt + request.prompt
-        return TokenUsage(estimate_tokens(prompt), estimate_tokens("".join(pieces)), estimated=True)
-    prompt_details = getattr(reported, "prompt_tokens_details", None)
-    completion_details = getattr(reported, "completion_tokens_details", None)
-    return TokenUsage(
-        input_tokens=int(reported.prompt_tokens or 0),
-        output_tokens=int(reported.completion_tokens or 0),
-        cache_read_tokens=int(getattr(prompt_details, "cached_tokens", 0) or 0),
-        reasoning_tokens=int(getattr(completion_details, "reasoning_tokens", 0) or 0),
-    )
+    def incomplete_usage(self) -> TokenUsage | None:
+        """A stream cut before its finish reason: the counts so far, estimated if need be."""
+        return self.tokens()
 
 
 def _mapped(

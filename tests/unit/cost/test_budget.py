@@ -179,3 +179,75 @@ async def test_the_result_document_and_its_schema_declare_the_same_keys() -> Non
     budget = schema["properties"]["budget"]["oneOf"][1]
     assert set(doc["budget"]) == set(budget["properties"])
     assert doc["stopped_reason"] in schema["properties"]["stopped_reason"]["enum"]
+
+
+# A long reply streamed a word a piece, each piece four characters: one estimated token, $1.
+LONG_REPLY = " ".join(["wor"] * 1000)
+
+
+async def test_a_streaming_agent_is_cancelled_once_its_estimated_cost_reaches_the_budget() -> None:
+    # The whole reply would cost $1000; its estimate reaches the $10 budget at the 10th piece.
+    profiles = priced(
+        long={**DOLLAR_A_WORD, "options": {"reply": LONG_REPLY, "latency_seconds": 5.0}}
+    )
+    ens = ensemble(agent("long", profile="long"), agent("after", "long"), max_cost=10.0)
+    result, events = await collect(ens, profiles)
+    long = result.agent("long")
+    assert long.status is AgentStatus.CANCELLED
+    assert long.error is not None and long.error.startswith("budget: ")
+    assert result.agent("after").status is AgentStatus.SKIPPED
+    assert result.stopped_reason == "budget"
+    deltas = [e for e in events if type(e).__name__ == "AgentTextDelta"]
+    assert len(deltas) == 10  # stopped at the piece that reached the budget
+    # What the cancelled attempt streamed is charged by the same estimate: $10, not $1000.
+    assert long.usage.estimated and long.usage.cost == pytest.approx(10.0)
+    assert result.budget is not None and result.budget.spent_usd == pytest.approx(10.0)
+    cancelled = [e for e in events if isinstance(e, AgentCancelled)]
+    assert [e.agent for e in cancelled] == ["long"]
+
+
+async def test_the_prompts_estimated_input_cost_counts_once_text_streams() -> None:
+    # Output is free here; the prompt's input (four characters a token, $1 each) is not.
+    prompt = "x" * 400  # 100 estimated tokens with the system prompt's few
+    profiles = priced(
+        prompty={
+            "price_per_million_input_tokens": 1e6,
+            "price_per_million_output_tokens": 0.0,
+            "options": {"reply": LONG_REPLY, "latency_seconds": 5.0},
+        }
+    )
+    ens = ensemble(agent("prompty", profile="prompty"), max_cost=50.0)
+    events: list[RunEvent] = []
+    result = await run(ens, prompt, profiles=profiles, on_event=events.append)
+    assert result.agent("prompty").status is AgentStatus.CANCELLED
+    assert result.stopped_reason == "budget"
+    assert len([e for e in events if type(e).__name__ == "AgentTextDelta"]) == 1
+
+
+async def test_a_streaming_estimate_below_the_budget_stops_nothing() -> None:
+    profiles = priced(
+        short={**DOLLAR_A_WORD, "options": {"reply": "word wor wor", "latency_seconds": 0.01}}
+    )
+    ens = ensemble(agent("short", profile="short"), agent("next", "short"), max_cost=10.0)
+    result, _ = await collect(ens, profiles)
+    assert result.status is RunStatus.SUCCEEDED
+    assert result.stopped_reason is None
+    # The real usage (3 words: $3) replaced the estimate; nothing is left in flight.
+    assert result.budget is not None and result.budget.spent_usd == pytest.approx(3.0)
+
+
+async def test_the_estimates_of_agents_streaming_side_by_side_add_up() -> None:
+    # Neither alone would reach $10 in its first ten pieces; together they do, both mid-reply.
+    profiles = priced(
+        long={**DOLLAR_A_WORD, "options": {"reply": LONG_REPLY, "latency_seconds": 5.0}}
+    )
+    ens = ensemble(agent("left", profile="long"), agent("right", profile="long"), max_cost=10.0)
+    result, events = await collect(ens, profiles)
+    assert [a.status for a in result.agents] == [AgentStatus.CANCELLED, AgentStatus.CANCELLED]
+    assert result.stopped_reason == "budget"
+    deltas = [e for e in events if type(e).__name__ == "AgentTextDelta"]
+    # The tenth piece reaches the budget; the other agent's piece due in the same turn of the
+    # event loop may come before the run stops: never more than that one.
+    assert len(deltas) in (10, 11) and {e.agent for e in deltas} == {"left", "right"}
+    assert result.budget is not None
+    assert result.budget.spent_usd == pytest.approx(len(deltas))
