@@ -6,6 +6,7 @@ import type { Ctx } from './ctx';
 import { listEnsembles, orderEnsembles, remember } from './ensembles';
 import { CANCEL_RUN, RUN_ENSEMBLE, execute, type RunEnsembleArgs } from './lsp_ext';
 import type { PanelActions } from './panel';
+import { mark } from './timing';
 import type { AnswerAction } from './webview/protocol';
 
 export type Command = (ctx: Ctx) => (...args: unknown[]) => unknown;
@@ -23,8 +24,12 @@ function errorText(error: unknown): string {
 export async function startRun(ctx: Ctx, args: RunEnsembleArgs): Promise<string | undefined> {
   const client = await ctx.requireClient();
   if (!client) return undefined;
+  // The panel opens (and its page loads) while the request is in flight, not after it.
+  if (ctx.config.openPanelOnRun) ctx.panel.open();
   try {
+    mark('request');
     const { run_id } = await execute(client, RUN_ENSEMBLE, args);
+    mark('run_id', run_id);
     ctx.store.ensure(run_id);
     ctx.status.update();
     ctx.output.info(`run ${run_id}: ${args.ensemble}`);
@@ -37,6 +42,7 @@ export async function startRun(ctx: Ctx, args: RunEnsembleArgs): Promise<string 
 }
 
 export const runOnSelection: Command = (ctx) => async () => {
+  mark('command');
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.selection.isEmpty) {
     void vscode.window.showInformationMessage('LLM Orc: select the text to run an ensemble on first.');
@@ -65,7 +71,11 @@ export const runOnSelection: Command = (ctx) => async () => {
     { title: 'Run ensemble on selection', placeHolder: 'Ensemble to run on the selected text', matchOnDetail: true },
   );
   if (!picked) return undefined;
-  await ctx.extension.workspaceState.update(RECENT_KEY, remember(recent, picked.label));
+  mark('picked');
+  // Not awaited: the run need not wait for the workspace state to be stored.
+  ctx.extension.workspaceState.update(RECENT_KEY, remember(recent, picked.label)).then(undefined, (error: unknown) => {
+    ctx.output.warn(`could not remember the ensemble used: ${errorText(error)}`);
+  });
   return startRun(ctx, { ensemble: picked.label, input: editor.document.getText(editor.selection), uri });
 };
 

@@ -15,6 +15,7 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
+const scriptAt = Date.now();
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 
@@ -24,6 +25,7 @@ let selected: string | null = vscode.getState()?.selected ?? null;
 let queue: { runId: string; events: RunEvent[]; replace: boolean; lost?: string }[] = [];
 let frame: number | null = null;
 let shown: RunView | null = null;
+const painted = new Set<string>();
 
 const picker = h('select', { class: 'run-picker', 'aria-label': 'Run' });
 picker.addEventListener('change', () => select(picker.value, true));
@@ -83,6 +85,15 @@ function render(): void {
     const change = changes.get(selected);
     if (change) view.update(change);
   }
+  reportFirstText(selected);
+}
+
+/** Tells the extension host when a run's first streamed text has been painted (once per run). */
+function reportFirstText(runId: string): void {
+  if (painted.has(runId) || !models.get(runId)?.agents.some((agent) => agent.text !== '')) return;
+  painted.add(runId);
+  // A task queued in a frame's callback runs after that frame is painted.
+  setTimeout(() => vscode.postMessage({ type: 'firstText', run_id: runId, at: Date.now() }), 0);
 }
 
 function drawPicker(): void {
@@ -117,4 +128,4 @@ window.addEventListener('message', (event: MessageEvent<ToPage>) => {
   schedule();
 });
 
-vscode.postMessage({ type: 'ready' });
+vscode.postMessage({ type: 'ready', navigatedAt: Math.round(performance.timeOrigin), scriptAt });

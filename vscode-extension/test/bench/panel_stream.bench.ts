@@ -34,6 +34,12 @@ it('10 agents streaming at once', async () => {
     ...AGENTS.map((agent) => ({ type: 'agent_started' as const, agent, model: 'm', provider: 'scripted', profile: 'fake', attempt: 1 })),
   ]);
   await panel.send({ type: 'reset', runs: [{ run_id: 'bench', events: start }], selected: 'bench' });
+  // Chromium's own counters of the page's main-thread work (what contention moves least).
+  const cdp = await panel.page.context().newCDPSession(panel.page);
+  await cdp.send('Performance.enable');
+  const metrics = async () =>
+    Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value])) as Record<string, number>;
+  const before = await metrics();
   const figures = await panel.page.evaluate(
     ({ agents, seconds, firstSeq }) =>
       new Promise<{ frames: number; longTasks: number[]; maxGap: number; deltas: number; words: number; elapsed: number }>((resolve) => {
@@ -72,6 +78,16 @@ it('10 agents streaming at once', async () => {
       }),
     { agents: AGENTS, seconds: SECONDS, firstSeq: start.at(-1)!.seq },
   );
+  const after = await metrics();
+  const spent = (name: string) => (after[name]! - before[name]!) * 1000; // seconds → ms
+  const work = {
+    script: spent('ScriptDuration'),
+    layout: spent('LayoutDuration'),
+    style: spent('RecalcStyleDuration'),
+    task: spent('TaskDuration'),
+    layouts: after.LayoutCount! - before.LayoutCount!,
+  };
+  console.log(JSON.stringify(work));
   const shown = await panel.card('agent-1').locator('pre.text').textContent();
   await panel.screenshot('bench-ten-streams');
   await panel.close();
@@ -91,6 +107,7 @@ it('10 agents streaming at once', async () => {
     `| longest gap between frames | ${figures.maxGap.toFixed(1)} ms |`,
     `| long tasks (> 50 ms) | ${figures.longTasks.length} (${longTotal.toFixed(0)} ms in all) |`,
     `| text shown in one card at the end | ${shown?.length ?? 0} characters |`,
+    `| main-thread work (Chromium's counters) | ${work.task.toFixed(0)} ms in all: script ${work.script.toFixed(0)} ms, layout ${work.layout.toFixed(0)} ms (${work.layouts} layouts), style ${work.style.toFixed(0)} ms |`,
     '',
     'The command-to-first-text figure comes from the end-to-end test in code-server',
     '(`npm run test:e2e`, `test-results/e2e-timings.json`); see the README section "In VS Code".',
