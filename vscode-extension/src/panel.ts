@@ -1,6 +1,8 @@
 // The results panel on the extension host side: one webview, fed the runs of the window from
 // the RunStore; the page (src/webview/page.ts) renders them. Kept alive while hidden.
 
+import { readFileSync } from 'node:fs';
+
 import * as vscode from 'vscode';
 
 import type { RunEvent } from './runs/events';
@@ -21,6 +23,8 @@ export class ResultsPanel implements vscode.Disposable {
   private ready = false;
   private selected: string | null = null;
   private readonly postedText = new Set<string>();
+  /** The page script and stylesheet, read once (they are inlined into the page). */
+  private assets: { script: string; style: string } | undefined;
   private readonly subscription: { dispose(): void };
 
   constructor(
@@ -66,11 +70,15 @@ export class ResultsPanel implements vscode.Disposable {
     mark('panel_created');
     this.panel = panel;
     this.ready = false;
+    this.assets ??= {
+      script: readAsset(vscode.Uri.joinPath(root, 'page.js')),
+      style: readAsset(vscode.Uri.joinPath(root, 'panel.css')),
+    };
     panel.webview.html = panelHtml({
       cspSource: panel.webview.cspSource,
       nonce: makeNonce(),
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'page.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'panel.css')).toString(),
+      ...this.assets,
+      markdownUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'markdown.js')).toString(),
     });
     panel.webview.onDidReceiveMessage((message: FromPage) => this.receive(message));
     panel.onDidDispose(() => {
@@ -124,4 +132,9 @@ export class ResultsPanel implements vscode.Disposable {
     this.subscription.dispose();
     this.panel?.dispose();
   }
+}
+
+/** A built file of the page, to inline (its source-map comment dropped: it would resolve wrongly). */
+function readAsset(uri: vscode.Uri): string {
+  return readFileSync(uri.fsPath, 'utf8').replace(/\n?(\/\/# sourceMappingURL=\S+|\/\*# sourceMappingURL=\S+ \*\/)\s*$/, '');
 }

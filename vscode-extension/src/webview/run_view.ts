@@ -1,14 +1,12 @@
 // Draws one run: the toolbar (status, totals, cancel), the final answer, the dependency graph
 // and one card per agent. Built once per run, then updated in place with only what changed.
 
-import DOMPurify from 'dompurify';
-
 import type { AgentView, Change, RunModel } from '../runs/run_model';
 import { TERMINAL_AGENT } from '../runs/run_model';
 import { h, setText, svg } from './dom';
 import { STATUS_LABEL, agentMeta, cost, seconds, tokens } from './format';
 import { layoutGraph, type GraphLayout } from './graph_layout';
-import { markdownToHtml } from './markdown';
+import { loadMarkdown } from './lazy_markdown';
 import type { AnswerAction } from './protocol';
 
 export interface ViewActions {
@@ -208,8 +206,20 @@ export class RunView {
       this.answer.replaceChildren(title, h('p', { class: 'placeholder' }, `This run has no final answer${why}.`));
       return;
     }
-    const body = h('div', { class: 'markdown' });
-    body.innerHTML = DOMPurify.sanitize(markdownToHtml(output), { FORBID_ATTR: ['style'], FORBID_TAGS: ['style'] });
+    // The text at once; as Markdown when the renderer has loaded (at once when it already has).
+    const body = h('pre', { class: 'answer-text' }, output);
+    loadMarkdown().then(
+      (renderer) => {
+        if (this.answerShown !== key) return;
+        const markdown = h('div', { class: 'markdown' });
+        markdown.innerHTML = renderer.render(output);
+        body.replaceWith(markdown);
+      },
+      (error: unknown) => {
+        if (this.answerShown !== key) return;
+        body.before(h('p', { class: 'warning' }, `The answer is shown as plain text: ${String(error)}`));
+      },
+    );
     const buttons = ANSWER_BUTTONS.map(([action, label]) => {
       const button = h('button', { type: 'button', 'data-action': action }, label);
       button.addEventListener('click', () => this.actions.answer(action));

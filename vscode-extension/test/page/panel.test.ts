@@ -81,6 +81,8 @@ describe.skipIf(missing !== null)(`the results panel page${missing ? ` (skipped:
         );
         const answer = panel.page.locator('.answer');
         expect(await answer.locator('h2').textContent()).toBe('Final answer from summary');
+        await answer.locator('.markdown').waitFor(); // its renderer is a second script, loaded on demand
+        expect(await answer.locator('.answer-text').count()).toBe(0);
         expect(await answer.locator('.markdown ol li').allTextContents()).toEqual([
           '`add` subtracts instead of adding: use `a + b`.'.replaceAll('`', ''),
           'No input validation.',
