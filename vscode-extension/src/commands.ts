@@ -48,6 +48,14 @@ export const runOnSelection: Command = (ctx) => async () => {
     void vscode.window.showInformationMessage('LLM Orc: select the text to run an ensemble on first.');
     return undefined;
   }
+  const latest = ctx.store.latest();
+  const opening = { opened: false };
+  const run = await pickAndRun(ctx, editor, opening);
+  if (run === undefined && opening.opened && ctx.store.latest() === latest) ctx.panel.close();
+  return run;
+};
+
+async function pickAndRun(ctx: Ctx, editor: vscode.TextEditor, opening: { opened: boolean }): Promise<string | undefined> {
   const client = await ctx.requireClient();
   if (!client) return undefined;
   const uri = editor.document.uri.toString();
@@ -66,10 +74,14 @@ export const runOnSelection: Command = (ctx) => async () => {
   }
   const recent = ctx.extension.workspaceState.get<string[]>(RECENT_KEY, []);
   const ordered = orderEnsembles(ensembles, recent, ctx.config.defaultEnsemble);
-  const picked = await vscode.window.showQuickPick(
+  const picking = vscode.window.showQuickPick(
     ordered.map((e) => ({ label: e.name, detail: e.description || undefined })),
     { title: 'Run ensemble on selection', placeHolder: 'Ensemble to run on the selected text', matchOnDetail: true },
   );
+  // Once the pick is on screen, the panel's page loads while one is picked (that takes longer
+  // than the rest of the way to the first text); closed again if no run starts.
+  opening.opened = ctx.config.openPanelOnRun && ctx.panel.open();
+  const picked = await picking;
   if (!picked) return undefined;
   mark('picked');
   // Not awaited: the run need not wait for the workspace state to be stored.
@@ -77,7 +89,7 @@ export const runOnSelection: Command = (ctx) => async () => {
     ctx.output.warn(`could not remember the ensemble used: ${errorText(error)}`);
   });
   return startRun(ctx, { ensemble: picked.label, input: editor.document.getText(editor.selection), uri });
-};
+}
 
 export const runThisEnsemble: Command = (ctx) => async (resource?: unknown) => {
   const document =

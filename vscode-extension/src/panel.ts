@@ -54,9 +54,15 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   /** Creates the panel when there is none (its page starts loading), keeping what it shows; for
-   * a run about to start, so the page is ready when its first events arrive. */
-  open(): void {
-    if (!this.panel) this.create(true);
+   * a run about to start, so the page is ready when its first events arrive. Whether it did. */
+  open(): boolean {
+    if (this.panel) return false;
+    this.create(true);
+    return true;
+  }
+
+  close(): void {
+    this.panel?.dispose();
   }
 
   private create(preserveFocus: boolean): void {

@@ -13,9 +13,16 @@ const source = self?.dataset.markdown ?? '';
 const nonce = self?.nonce ?? '';
 let loading: Promise<MarkdownRenderer> | null = null;
 
-/** The renderer, loading its script the first time. */
+/** Resolves once the page has loaded: VS Code shows a webview only then (or 200 ms after it
+ * was written), and a script added before would hold that up. */
+export function pageLoaded(): Promise<void> {
+  if (document.readyState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => window.addEventListener('load', () => resolve(), { once: true }));
+}
+
+/** The renderer, loading its script (once the page has loaded) the first time. */
 export function loadMarkdown(): Promise<MarkdownRenderer> {
-  loading ??= new Promise<MarkdownRenderer>((resolve, reject) => {
+  loading ??= pageLoaded().then(() => new Promise<MarkdownRenderer>((resolve, reject) => {
     const ready = () => (window as unknown as WithRenderer).llmOrcMarkdown;
     if (ready()) return resolve(ready()!);
     if (!source) return reject(new Error('the page names no Markdown script'));
@@ -29,6 +36,6 @@ export function loadMarkdown(): Promise<MarkdownRenderer> {
     });
     script.addEventListener('error', () => reject(new Error(`the Markdown script did not load (${source})`)));
     document.head.append(script);
-  });
+  }));
   return loading;
 }

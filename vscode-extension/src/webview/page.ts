@@ -4,7 +4,7 @@
 import type { RunEvent } from '../runs/events';
 import { RunModel, mergeChange, noChange, type Change } from '../runs/run_model';
 import { h } from './dom';
-import { loadMarkdown } from './lazy_markdown';
+import { loadMarkdown, pageLoaded } from './lazy_markdown';
 import { STATUS_LABEL, clock } from './format';
 import type { FromPage, ToPage } from './protocol';
 import { RunView } from './run_view';
@@ -93,8 +93,9 @@ function render(): void {
 function reportFirstText(runId: string): void {
   if (painted.has(runId) || !models.get(runId)?.agents.some((agent) => agent.text !== '')) return;
   painted.add(runId);
-  // A task queued in a frame's callback runs after that frame is painted.
-  setTimeout(() => vscode.postMessage({ type: 'firstText', run_id: runId, at: Date.now() }), 0);
+  // A task queued in a frame's callback runs after that frame is painted; VS Code shows the
+  // page once it has loaded.
+  setTimeout(() => void pageLoaded().then(() => vscode.postMessage({ type: 'firstText', run_id: runId, at: Date.now() })), 0);
   // Then, while the agents write, the Markdown renderer loads for the final answer.
   // (A failure is shown with the answer, which asks again and gets the same error.)
   requestIdleCallback(() => void loadMarkdown().catch(() => undefined), { timeout: 2000 });

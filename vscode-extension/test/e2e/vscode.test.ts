@@ -40,7 +40,7 @@ model_profiles:
     provider: scripted
     model: scripted-reviewer
     options:
-      latency_seconds: 0.6
+      latency_seconds: 0.3
       chunks: 6
       reply: "{agent}: add() returns a - b where a + b is meant."
       replies:

@@ -324,6 +324,22 @@ describe('Run Ensemble on Selection…', () => {
     expect(stub.quickPicks[2]!.map((i) => i.label)).toEqual(['code-review', 'explain-and-summarize']);
   });
 
+  it('opens the panel once the pick is asked for (its page loads during the pick), and closes it if none is picked', async () => {
+    const harness = await activate();
+    harness.client().answers.set('textDocument/codeAction', codeActions);
+    editorOn('x = 1\n', 'x = 1');
+    let panelsBeforePick = -1;
+    stub.quickPick = () => {
+      panelsBeforePick = stub.panels.length;
+      return undefined;
+    };
+    expect(await run('llmOrc.runOnSelection')).toBeUndefined();
+    expect(panelsBeforePick).toBe(0); // the pick is asked for first, so it shows without waiting
+    expect(stub.panels).toHaveLength(1);
+    expect(stub.panels[0]!.disposed).toBe(true);
+    expect(harness.client().commandsSent('llm-orc.runEnsemble')).toEqual([]);
+  });
+
   it('shows descriptions when the server lists ensembles itself', async () => {
     const harness = await activate();
     harness.client().initializeResult.capabilities.executeCommandProvider.commands.push('llm-orc.listEnsembles');
