@@ -1,6 +1,6 @@
-// The results panel's second script, loaded only when a final answer is to be shown (or once
-// the page is idle): Markdown, highlighting and sanitizing are most of the page's code, and the
-// first paint needs none of them. It sets `window.llmOrcMarkdown`.
+// The results panel's second script, loaded only when a final answer is to be shown: Markdown,
+// highlighting and sanitizing are most of the page's code (evaluating it is one long task), and
+// neither the first paint nor the streaming needs them. It sets `window.llmOrcMarkdown`.
 
 import DOMPurify from 'dompurify';
 

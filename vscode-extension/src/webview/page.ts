@@ -4,7 +4,7 @@
 import type { RunEvent } from '../runs/events';
 import { RunModel, mergeChange, noChange, type Change } from '../runs/run_model';
 import { h } from './dom';
-import { loadMarkdown, pageLoaded } from './lazy_markdown';
+import { pageLoaded } from './lazy_markdown';
 import { STATUS_LABEL, clock } from './format';
 import type { FromPage, ToPage } from './protocol';
 import { RunView } from './run_view';
@@ -82,9 +82,8 @@ function render(): void {
   if (shown !== view) {
     shown = view;
     app.replaceChildren(toolbar, view.root);
-  } else {
-    const change = changes.get(selected);
-    if (change) view.update(change);
+  } else if (view.update(changes.get(selected) ?? noChange())) {
+    schedule(); // text held back (redrawn at most every TEXT_INTERVAL_MS) is drawn in a later frame
   }
   reportFirstText(selected);
 }
@@ -96,9 +95,6 @@ function reportFirstText(runId: string): void {
   // A task queued in a frame's callback runs after that frame is painted; VS Code shows the
   // page once it has loaded.
   setTimeout(() => void pageLoaded().then(() => vscode.postMessage({ type: 'firstText', run_id: runId, at: Date.now() })), 0);
-  // Then, while the agents write, the Markdown renderer loads for the final answer.
-  // (A failure is shown with the answer, which asks again and gets the same error.)
-  requestIdleCallback(() => void loadMarkdown().catch(() => undefined), { timeout: 2000 });
 }
 
 function drawPicker(): void {
