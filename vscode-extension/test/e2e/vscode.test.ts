@@ -125,7 +125,12 @@ describe.skipIf(why !== null)(`the extension in a real VS Code${why ? ` (skipped
   let page: Page;
   let log = '';
   let marksFile = '';
-  const timings: Record<string, unknown> = {};
+  const timings: Record<string, unknown> = {
+    about:
+      'ms from the ensemble picked (Enter in the quick pick): *_ms as playwright saw it (its polling across the ' +
+      "webview's two iframes included), *_phases_ms from the extension's own marks (painted: the page's clock, " +
+      'after the frame that drew the text); the scripted profile waits 0.05 s before its first piece',
+  };
 
   const shot = (name: string) => page.screenshot({ path: join(RESULTS, `e2e-${name}.png`) });
   const panel = (): FrameLocator => page.frameLocator('iframe.webview').frameLocator('iframe');
