@@ -98,8 +98,17 @@ def test_packages_a_vsix_with_the_bundles_and_the_schema(npm: str) -> None:
         names = set(vsix.namelist())
         manifest = json.loads(vsix.read("extension/package.json"))
         schema = json.loads(vsix.read("extension/dist/schema/ensemble.schema.json"))
-    for needed in ("extension/dist/extension.js", "extension/dist/webview/page.js"):
+        readme = vsix.read("extension/readme.md").decode()
+    needed_files = (
+        "extension/dist/extension.js",
+        "extension/dist/webview/page.js",
+        "extension/dist/webview/markdown.js",
+    )
+    for needed in needed_files:
         assert needed in names
+    # Outside the repository (the .vsix, the marketplace) a relative link leads nowhere.
+    relative = [link for link in ("](../", "](./") if link in readme]
+    assert not relative, f"the extension README has relative links: {relative}"
     assert "extension/dist/webview/panel.css" in names
     assert not any(name.startswith("extension/node_modules/") for name in names)
     assert not any(name.endswith(".map") for name in names)

@@ -25,7 +25,7 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { page: 'src/webview/page.ts', panel: 'src/webview/panel.css' },
+    entryPoints: { page: 'src/webview/page.ts', markdown: 'src/webview/markdown_entry.ts', panel: 'src/webview/panel.css' },
     outdir: 'dist/webview',
     platform: 'browser',
     format: 'iife',

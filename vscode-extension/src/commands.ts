@@ -6,6 +6,7 @@ import type { Ctx } from './ctx';
 import { listEnsembles, orderEnsembles, remember } from './ensembles';
 import { CANCEL_RUN, RUN_ENSEMBLE, execute, type RunEnsembleArgs } from './lsp_ext';
 import type { PanelActions } from './panel';
+import { mark } from './timing';
 import type { AnswerAction } from './webview/protocol';
 
 export type Command = (ctx: Ctx) => (...args: unknown[]) => unknown;
@@ -23,8 +24,12 @@ function errorText(error: unknown): string {
 export async function startRun(ctx: Ctx, args: RunEnsembleArgs): Promise<string | undefined> {
   const client = await ctx.requireClient();
   if (!client) return undefined;
+  // The panel opens (and its page loads) while the request is in flight, not after it.
+  if (ctx.config.openPanelOnRun) ctx.panel.open();
   try {
+    mark('request');
     const { run_id } = await execute(client, RUN_ENSEMBLE, args);
+    mark('run_id', run_id);
     ctx.store.ensure(run_id);
     ctx.status.update();
     ctx.output.info(`run ${run_id}: ${args.ensemble}`);
@@ -37,11 +42,20 @@ export async function startRun(ctx: Ctx, args: RunEnsembleArgs): Promise<string 
 }
 
 export const runOnSelection: Command = (ctx) => async () => {
+  mark('command');
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.selection.isEmpty) {
     void vscode.window.showInformationMessage('LLM Orc: select the text to run an ensemble on first.');
     return undefined;
   }
+  const latest = ctx.store.latest();
+  const opening = { opened: false };
+  const run = await pickAndRun(ctx, editor, opening);
+  if (run === undefined && opening.opened && ctx.store.latest() === latest) ctx.panel.close();
+  return run;
+};
+
+async function pickAndRun(ctx: Ctx, editor: vscode.TextEditor, opening: { opened: boolean }): Promise<string | undefined> {
   const client = await ctx.requireClient();
   if (!client) return undefined;
   const uri = editor.document.uri.toString();
@@ -60,14 +74,22 @@ export const runOnSelection: Command = (ctx) => async () => {
   }
   const recent = ctx.extension.workspaceState.get<string[]>(RECENT_KEY, []);
   const ordered = orderEnsembles(ensembles, recent, ctx.config.defaultEnsemble);
-  const picked = await vscode.window.showQuickPick(
+  const picking = vscode.window.showQuickPick(
     ordered.map((e) => ({ label: e.name, detail: e.description || undefined })),
     { title: 'Run ensemble on selection', placeHolder: 'Ensemble to run on the selected text', matchOnDetail: true },
   );
+  // Once the pick is on screen, the panel's page loads while one is picked (that takes longer
+  // than the rest of the way to the first text); closed again if no run starts.
+  opening.opened = ctx.config.openPanelOnRun && ctx.panel.open();
+  const picked = await picking;
   if (!picked) return undefined;
-  await ctx.extension.workspaceState.update(RECENT_KEY, remember(recent, picked.label));
+  mark('picked');
+  // Not awaited: the run need not wait for the workspace state to be stored.
+  ctx.extension.workspaceState.update(RECENT_KEY, remember(recent, picked.label)).then(undefined, (error: unknown) => {
+    ctx.output.warn(`could not remember the ensemble used: ${errorText(error)}`);
+  });
   return startRun(ctx, { ensemble: picked.label, input: editor.document.getText(editor.selection), uri });
-};
+}
 
 export const runThisEnsemble: Command = (ctx) => async (resource?: unknown) => {
   const document =

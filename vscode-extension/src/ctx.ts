@@ -9,6 +9,7 @@ import { CLIENT_STOPPED, RUN_EVENT, RUN_EVENTS, execute, isRunEvent, serverHas, 
 import { ResultsPanel, type PanelActions } from './panel';
 import { RunStore } from './runs/run_store';
 import { RunStatusBar } from './status';
+import { mark } from './timing';
 
 /** What the context needs from outside, injected so tests can stub the server and the interpreter. */
 export interface Deps {
@@ -33,6 +34,7 @@ export class Ctx implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly clientDisposables: { dispose(): void }[] = [];
   private readonly replaying = new Set<string>();
+  private readonly streaming = new Set<string>();
   private watchingPython = false;
 
   constructor(
@@ -169,6 +171,10 @@ export class Ctx implements vscode.Disposable {
     if (!isRunEvent(params)) {
       this.output.warn(`ignored a malformed llm-orc/runEvent: ${JSON.stringify(params).slice(0, 200)}`);
       return;
+    }
+    if (params.type === 'agent_text_delta' && !this.streaming.has(params.run_id)) {
+      this.streaming.add(params.run_id);
+      mark('first_delta', params.run_id);
     }
     const isNew = (this.store.get(params.run_id)?.events.length ?? 0) === 0;
     const run = this.store.receive(params);

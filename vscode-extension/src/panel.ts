@@ -1,9 +1,13 @@
 // The results panel on the extension host side: one webview, fed the runs of the window from
 // the RunStore; the page (src/webview/page.ts) renders them. Kept alive while hidden.
 
+import { readFileSync } from 'node:fs';
+
 import * as vscode from 'vscode';
 
+import type { RunEvent } from './runs/events';
 import type { RunStore } from './runs/run_store';
+import { mark } from './timing';
 import { makeNonce, panelHtml } from './webview/html';
 import type { AnswerAction, FromPage, ToPage } from './webview/protocol';
 
@@ -18,6 +22,9 @@ export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private selected: string | null = null;
+  private readonly postedText = new Set<string>();
+  /** The page script and stylesheet, read once (they are inlined into the page). */
+  private assets: { script: string; style: string } | undefined;
   private readonly subscription: { dispose(): void };
 
   constructor(
@@ -27,6 +34,7 @@ export class ResultsPanel implements vscode.Disposable {
   ) {
     this.subscription = store.onDidChange(({ runId, events, replaced, lost }) => {
       this.post({ type: 'events', run_id: runId, events, ...(replaced ? { replace: true } : {}), ...(lost ? { lost } : {}) });
+      if (this.ready) this.notePosted(runId, events);
     });
   }
 
@@ -42,6 +50,22 @@ export class ResultsPanel implements vscode.Disposable {
       if (this.selected) this.post({ type: 'select', run_id: this.selected });
       return;
     }
+    this.create(preserveFocus);
+  }
+
+  /** Creates the panel when there is none (its page starts loading), keeping what it shows; for
+   * a run about to start, so the page is ready when its first events arrive. Whether it did. */
+  open(): boolean {
+    if (this.panel) return false;
+    this.create(true);
+    return true;
+  }
+
+  close(): void {
+    this.panel?.dispose();
+  }
+
+  private create(preserveFocus: boolean): void {
     const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
     const panel = vscode.window.createWebviewPanel(
       VIEW_TYPE,
@@ -49,13 +73,18 @@ export class ResultsPanel implements vscode.Disposable {
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
       { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [root] },
     );
+    mark('panel_created');
     this.panel = panel;
     this.ready = false;
+    this.assets ??= {
+      script: readAsset(vscode.Uri.joinPath(root, 'page.js')),
+      style: readAsset(vscode.Uri.joinPath(root, 'panel.css')),
+    };
     panel.webview.html = panelHtml({
       cspSource: panel.webview.cspSource,
       nonce: makeNonce(),
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'page.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'panel.css')).toString(),
+      ...this.assets,
+      markdownUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'markdown.js')).toString(),
     });
     panel.webview.onDidReceiveMessage((message: FromPage) => this.receive(message));
     panel.onDidDispose(() => {
@@ -67,12 +96,16 @@ export class ResultsPanel implements vscode.Disposable {
   private receive(message: FromPage): void {
     switch (message.type) {
       case 'ready':
+        if (message.navigatedAt) mark('page_navigated', undefined, message.navigatedAt);
+        if (message.scriptAt) mark('page_script', undefined, message.scriptAt);
+        mark('page_ready');
         this.ready = true;
         this.post({
           type: 'reset',
           runs: this.store.list().map((run) => ({ run_id: run.model.runId, events: run.events, ...(run.lost ? { lost: run.lost } : {}) })),
           selected: this.selected,
         });
+        for (const run of this.store.list()) this.notePosted(run.model.runId, run.events);
         break;
       case 'selected':
         this.selected = message.run_id;
@@ -83,7 +116,17 @@ export class ResultsPanel implements vscode.Disposable {
       case 'cancel':
         void this.actions.cancel(message.run_id);
         break;
+      case 'firstText':
+        mark('painted', message.run_id, message.at);
+        break;
     }
+  }
+
+  /** Marks the moment a run's first text delta went to the page (for the timing of it). */
+  private notePosted(runId: string, events: readonly RunEvent[]): void {
+    if (this.postedText.has(runId) || !events.some((event) => event.type === 'agent_text_delta')) return;
+    this.postedText.add(runId);
+    mark('posted', runId);
   }
 
   /** Sends MESSAGE once the page has loaded (before that, `reset` on `ready` covers it). */
@@ -95,4 +138,9 @@ export class ResultsPanel implements vscode.Disposable {
     this.subscription.dispose();
     this.panel?.dispose();
   }
+}
+
+/** A built file of the page, to inline (its source-map comment dropped: it would resolve wrongly). */
+function readAsset(uri: vscode.Uri): string {
+  return readFileSync(uri.fsPath, 'utf8').replace(/\n?(\/\/# sourceMappingURL=\S+|\/\*# sourceMappingURL=\S+ \*\/)\s*$/, '');
 }

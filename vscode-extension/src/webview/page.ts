@@ -4,6 +4,7 @@
 import type { RunEvent } from '../runs/events';
 import { RunModel, mergeChange, noChange, type Change } from '../runs/run_model';
 import { h } from './dom';
+import { pageLoaded } from './lazy_markdown';
 import { STATUS_LABEL, clock } from './format';
 import type { FromPage, ToPage } from './protocol';
 import { RunView } from './run_view';
@@ -15,6 +16,7 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
+const scriptAt = Date.now();
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 
@@ -24,6 +26,7 @@ let selected: string | null = vscode.getState()?.selected ?? null;
 let queue: { runId: string; events: RunEvent[]; replace: boolean; lost?: string }[] = [];
 let frame: number | null = null;
 let shown: RunView | null = null;
+const painted = new Set<string>();
 
 const picker = h('select', { class: 'run-picker', 'aria-label': 'Run' });
 picker.addEventListener('change', () => select(picker.value, true));
@@ -79,10 +82,19 @@ function render(): void {
   if (shown !== view) {
     shown = view;
     app.replaceChildren(toolbar, view.root);
-  } else {
-    const change = changes.get(selected);
-    if (change) view.update(change);
+  } else if (view.update(changes.get(selected) ?? noChange())) {
+    schedule(); // text held back (redrawn at most every TEXT_INTERVAL_MS) is drawn in a later frame
   }
+  reportFirstText(selected);
+}
+
+/** Tells the extension host when a run's first streamed text has been painted (once per run). */
+function reportFirstText(runId: string): void {
+  if (painted.has(runId) || !models.get(runId)?.agents.some((agent) => agent.text !== '')) return;
+  painted.add(runId);
+  // A task queued in a frame's callback runs after that frame is painted; VS Code shows the
+  // page once it has loaded.
+  setTimeout(() => void pageLoaded().then(() => vscode.postMessage({ type: 'firstText', run_id: runId, at: Date.now() })), 0);
 }
 
 function drawPicker(): void {
@@ -117,4 +129,4 @@ window.addEventListener('message', (event: MessageEvent<ToPage>) => {
   schedule();
 });
 
-vscode.postMessage({ type: 'ready' });
+vscode.postMessage({ type: 'ready', navigatedAt: Math.round(performance.timeOrigin), scriptAt });

@@ -14,7 +14,10 @@ export type ToPage =
 export type AnswerAction = 'copy' | 'insert' | 'open';
 
 export type FromPage =
-  | { type: 'ready' }
+  /** The page loaded: when its navigation began and its script started (ms since the epoch). */
+  | { type: 'ready'; navigatedAt?: number; scriptAt?: number }
   | { type: 'selected'; run_id: string }
   | { type: 'answer'; action: AnswerAction; run_id: string }
-  | { type: 'cancel'; run_id: string };
+  | { type: 'cancel'; run_id: string }
+  /** The first streamed text of a run was painted, AT (ms since the epoch): for timing it. */
+  | { type: 'firstText'; run_id: string; at: number };

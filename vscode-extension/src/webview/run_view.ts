@@ -1,14 +1,12 @@
 // Draws one run: the toolbar (status, totals, cancel), the final answer, the dependency graph
 // and one card per agent. Built once per run, then updated in place with only what changed.
 
-import DOMPurify from 'dompurify';
-
 import type { AgentView, Change, RunModel } from '../runs/run_model';
 import { TERMINAL_AGENT } from '../runs/run_model';
 import { h, setText, svg } from './dom';
 import { STATUS_LABEL, agentMeta, cost, seconds, tokens } from './format';
 import { layoutGraph, type GraphLayout } from './graph_layout';
-import { markdownToHtml } from './markdown';
+import { loadMarkdown } from './lazy_markdown';
 import type { AnswerAction } from './protocol';
 
 export interface ViewActions {
@@ -24,10 +22,21 @@ interface Card {
   text: HTMLElement;
   textNode: Text;
   footer: HTMLElement;
-  /** What the text box shows: the attempt and how much of its text. */
+  /** What the text box shows: the attempt and how much of its text, and when it was written. */
   attempt: number;
   length: number;
+  textAt: number;
 }
+
+/**
+ * A streaming card's text is redrawn at most this often (its first text, a new attempt and the
+ * final output at once; the rest of the card every frame): laying out ten long, growing texts
+ * on every frame is what kept the panel from being smooth while they stream.
+ */
+export const TEXT_INTERVAL_MS = 100;
+/** At most this many streaming texts are redrawn in one frame (the longest waiting first), so
+ * the cards take turns instead of all laying out in the same frame. */
+export const TEXTS_PER_FRAME = 2;
 
 const ANSWER_BUTTONS: [AnswerAction, string][] = [
   ['copy', 'Copy'],
@@ -47,6 +56,8 @@ export class RunView {
   private readonly cardByAgent = new Map<string, Card>();
   private nodeByAgent = new Map<string, SVGElement>();
   private answerShown: string | null = null;
+  /** Agents whose card shows less text than they have written. */
+  private readonly textBehind = new Set<string>();
 
   constructor(
     private readonly model: RunModel,
@@ -58,16 +69,43 @@ export class RunView {
     this.update({ structure: true, run: true, agents: new Set() });
   }
 
-  update(change: Change): void {
-    if (change.structure) this.rebuild();
+  /** Draws CHANGE (and any text held back before that is now due); whether text is still held
+   * back (then the page draws another frame). */
+  update(change: Change, now = performance.now()): boolean {
+    if (change.structure) this.rebuild(now);
+    for (const name of change.agents) this.textBehind.add(name);
+    const due = this.dueTexts(now);
     // Read every scroll position first, then write: one layout per frame, not one per card.
-    const stick = [...change.agents].map((name) => this.cardByAgent.get(name)).filter((card) => card && atBottom(card.text));
+    const stick = due.map((name) => this.cardByAgent.get(name)).filter((card) => card && atBottom(card.text));
     for (const name of change.agents) this.updateAgent(name);
+    for (const name of due) {
+      this.textBehind.delete(name);
+      const card = this.cardByAgent.get(name);
+      const agent = this.model.agent(name);
+      if (card && agent) this.updateText(card, agent, now);
+    }
     for (const card of stick) card!.text.scrollTop = card!.text.scrollHeight;
     if (change.run || change.structure) this.updateRun();
+    return this.textBehind.size > 0;
   }
 
-  private rebuild(): void {
+  /** The agents whose text is drawn in this frame: every first text, new attempt and final
+   * output, and the streaming ones waited longest for, up to TEXTS_PER_FRAME. */
+  private dueTexts(now: number): string[] {
+    const due: string[] = [];
+    const streaming: { name: string; since: number }[] = [];
+    for (const name of this.textBehind) {
+      const agent = this.model.agent(name);
+      const card = this.cardByAgent.get(name);
+      const growing = agent && card && card.attempt === agent.attempt && card.length > 0 && agent.text.length >= card.length;
+      if (!growing || TERMINAL_AGENT.has(agent.status)) due.push(name);
+      else if (now - card.textAt >= TEXT_INTERVAL_MS) streaming.push({ name, since: card.textAt });
+    }
+    streaming.sort((a, b) => a.since - b.since);
+    return [...due, ...streaming.slice(0, TEXTS_PER_FRAME).map(({ name }) => name)];
+  }
+
+  private rebuild(now = performance.now()): void {
     const agents = this.model.agents;
     for (const agent of agents) {
       if (!this.cardByAgent.has(agent.name)) {
@@ -77,7 +115,11 @@ export class RunView {
       }
     }
     this.drawGraph(layoutGraph(agents));
-    for (const agent of agents) this.updateAgent(agent.name);
+    for (const agent of agents) {
+      this.updateAgent(agent.name);
+      this.updateText(this.cardByAgent.get(agent.name)!, agent, now);
+      this.textBehind.delete(agent.name);
+    }
   }
 
   private makeCard(agent: AgentView): Card {
@@ -96,7 +138,7 @@ export class RunView {
       text,
       footer,
     );
-    return { root, badge, meta, note, text, textNode, footer, attempt: -1, length: 0 };
+    return { root, badge, meta, note, text, textNode, footer, attempt: -1, length: 0, textAt: -Infinity };
   }
 
   private drawGraph(layout: GraphLayout): void {
@@ -154,7 +196,6 @@ export class RunView {
     setText(card.meta, agentMeta(agent));
     setText(card.note, agent.note ?? '');
     card.note.hidden = !agent.note;
-    this.updateText(card, agent);
     const figures = [seconds(agent.durationSeconds), tokens(agent.usage), cost(agent.usage)].filter(Boolean);
     setText(card.footer, figures.join(' · '));
     const node = this.nodeByAgent.get(name);
@@ -165,7 +206,8 @@ export class RunView {
   }
 
   /** Appends only the new text of the same attempt; a new attempt or a changed text redraws. */
-  private updateText(card: Card, agent: AgentView): void {
+  private updateText(card: Card, agent: AgentView, now: number): void {
+    card.textAt = now;
     const box = card.text;
     if (card.attempt === agent.attempt && agent.text.length >= card.length) {
       if (agent.text.length > card.length) card.textNode.appendData(agent.text.slice(card.length));
@@ -208,8 +250,20 @@ export class RunView {
       this.answer.replaceChildren(title, h('p', { class: 'placeholder' }, `This run has no final answer${why}.`));
       return;
     }
-    const body = h('div', { class: 'markdown' });
-    body.innerHTML = DOMPurify.sanitize(markdownToHtml(output), { FORBID_ATTR: ['style'], FORBID_TAGS: ['style'] });
+    // The text at once; as Markdown when the renderer has loaded (at once when it already has).
+    const body = h('pre', { class: 'answer-text' }, output);
+    loadMarkdown().then(
+      (renderer) => {
+        if (this.answerShown !== key) return;
+        const markdown = h('div', { class: 'markdown' });
+        markdown.innerHTML = renderer.render(output);
+        body.replaceWith(markdown);
+      },
+      (error: unknown) => {
+        if (this.answerShown !== key) return;
+        body.before(h('p', { class: 'warning' }, `The answer is shown as plain text: ${String(error)}`));
+      },
+    );
     const buttons = ANSWER_BUTTONS.map(([action, label]) => {
       const button = h('button', { type: 'button', 'data-action': action }, label);
       button.addEventListener('click', () => this.actions.answer(action));

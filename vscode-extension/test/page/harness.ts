@@ -42,11 +42,17 @@ export class PanelHost {
       if (path === '/') {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         response.end(
-          panelHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/page.js`, styleUri: `${origin}/panel.css` }),
+          panelHtml({
+            cspSource: origin,
+            nonce: makeNonce(),
+            script: readFileSync(join(WEBVIEW, 'page.js'), 'utf8'),
+            style: readFileSync(join(WEBVIEW, 'panel.css'), 'utf8'),
+            markdownUri: `${origin}/markdown.js`,
+          }),
         );
         return;
       }
-      const file = { '/page.js': 'page.js', '/panel.css': 'panel.css' }[path];
+      const file = { '/markdown.js': 'markdown.js' }[path];
       if (!file) {
         response.writeHead(path === '/favicon.ico' ? 204 : 404).end(); // the browser asks for a favicon
         return;

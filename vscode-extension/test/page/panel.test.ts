@@ -81,6 +81,8 @@ describe.skipIf(missing !== null)(`the results panel page${missing ? ` (skipped:
         );
         const answer = panel.page.locator('.answer');
         expect(await answer.locator('h2').textContent()).toBe('Final answer from summary');
+        await answer.locator('.markdown').waitFor(); // its renderer is a second script, loaded on demand
+        expect(await answer.locator('.answer-text').count()).toBe(0);
         expect(await answer.locator('.markdown ol li').allTextContents()).toEqual([
           '`add` subtracts instead of adding: use `a + b`.'.replaceAll('`', ''),
           'No input validation.',
@@ -157,7 +159,8 @@ describe.skipIf(missing !== null)(`the results panel page${missing ? ` (skipped:
       for (let i = 0; i < run.length; i += 100) batches.push(events('long', run.slice(i, i + 100)));
       await panel.send(...batches);
       const text = panel.card('writer').locator('pre.text');
-      expect(await text.textContent()).toBe(words.join(''));
+      // A streaming text is redrawn at most every TEXT_INTERVAL_MS: the last batch shows soon after.
+      await expect.poll(() => text.textContent(), { timeout: 5_000 }).toBe(words.join(''));
       expect(await text.evaluate((pre) => pre.childNodes.length)).toBe(1);
       expect(await panel.cardStatus('writer')).toBe('running');
     });

@@ -1,7 +1,9 @@
 // The extension wiring against a stubbed `vscode` and a fake language client: activation,
 // the interpreter choice and its failure message, restarts, the commands, the panel feed.
 
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as vscode from 'vscode';
@@ -79,11 +81,17 @@ interface Harness {
   client: () => FakeClient;
 }
 
+/** An installed extension's folder with the built page files the panel inlines. */
+const EXTENSION_DIR = mkdtempSync(join(tmpdir(), 'llm-orc-ext-'));
+mkdirSync(join(EXTENSION_DIR, 'dist', 'webview'), { recursive: true });
+writeFileSync(join(EXTENSION_DIR, 'dist', 'webview', 'page.js'), 'window.page = 1;\n//# sourceMappingURL=page.js.map\n');
+writeFileSync(join(EXTENSION_DIR, 'dist', 'webview', 'panel.css'), 'body { margin: 0 }\n');
+
 function fakeContext(): vscode.ExtensionContext {
   const state = new Map<string, unknown>();
   return {
     subscriptions: [],
-    extensionUri: Uri.file('/ext'),
+    extensionUri: Uri.file(EXTENSION_DIR),
     workspaceState: {
       get: <T>(key: string, fallback: T) => (state.has(key) ? (state.get(key) as T) : fallback),
       update: (key: string, value: unknown) => {
@@ -316,6 +324,22 @@ describe('Run Ensemble on Selection…', () => {
     expect(stub.quickPicks[2]!.map((i) => i.label)).toEqual(['code-review', 'explain-and-summarize']);
   });
 
+  it('opens the panel once the pick is asked for (its page loads during the pick), and closes it if none is picked', async () => {
+    const harness = await activate();
+    harness.client().answers.set('textDocument/codeAction', codeActions);
+    editorOn('x = 1\n', 'x = 1');
+    let panelsBeforePick = -1;
+    stub.quickPick = () => {
+      panelsBeforePick = stub.panels.length;
+      return undefined;
+    };
+    expect(await run('llmOrc.runOnSelection')).toBeUndefined();
+    expect(panelsBeforePick).toBe(0); // the pick is asked for first, so it shows without waiting
+    expect(stub.panels).toHaveLength(1);
+    expect(stub.panels[0]!.disposed).toBe(true);
+    expect(harness.client().commandsSent('llm-orc.runEnsemble')).toEqual([]);
+  });
+
   it('shows descriptions when the server lists ensembles itself', async () => {
     const harness = await activate();
     harness.client().initializeResult.capabilities.executeCommandProvider.commands.push('llm-orc.listEnsembles');
@@ -403,6 +427,10 @@ describe('runs, the status bar and the panel', () => {
     const panel = stub.panels[0]!;
     expect(panel.options).toMatchObject({ enableScripts: true, retainContextWhenHidden: true });
     expect(panel.webview.html).toMatch(/script-src 'nonce-[A-Za-z0-9]{32}'/);
+    // The page script and stylesheet are inlined (no fetch before the first paint), the
+    // Markdown script only named; the source-map comment is dropped.
+    expect(panel.webview.html).toMatch(/<script nonce="[A-Za-z0-9]{32}" data-markdown="[^"]*markdown\.js">window\.page = 1;<\/script>/);
+    expect(panel.webview.html).toMatch(/<style nonce="[A-Za-z0-9]{32}">body \{ margin: 0 \}\n<\/style>/);
     expect(panel.posted).toEqual([]); // not before the page said it is ready
     panel.fromPage({ type: 'ready' });
     expect(panel.posted).toEqual([{ type: 'reset', runs: [{ run_id: 'run-1', events: events.slice(0, 3) }], selected: 'run-1' }]);
