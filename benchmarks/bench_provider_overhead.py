@@ -11,6 +11,7 @@ Figures:
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
 
 from harness import BenchmarkResult, median
@@ -26,12 +27,21 @@ TARGET_OVERHEAD_MS = 1.0
 CONCURRENCY = 8
 
 
+def _has_aiohttp() -> bool:
+    return importlib.util.find_spec("aiohttp") is not None
+
+
 async def _measure(requests: int, result: BenchmarkResult) -> None:
     import openai
 
     with FakeHTTPServer(Script(wire.stream(["Hel", "lo"], usage=(12, 2)))) as server:
         base_url = server.url + "/v1"
-        bare = openai.AsyncOpenAI(api_key="no-key", base_url=base_url, max_retries=0)
+        bare = openai.AsyncOpenAI(  # on the transport the adapter uses (aiohttp when installed)
+            api_key="no-key",
+            base_url=base_url,
+            max_retries=0,
+            http_client=openai.DefaultAioHttpClient() if _has_aiohttp() else None,
+        )
         provider = OpenAICompatibleProvider()
         request = GenerationRequest(
             model=wire.MODEL, system_prompt="s", prompt="p", base_url=base_url
