@@ -35,6 +35,7 @@ from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.agent_settings import AgentSettings, SettingsError, resolve_settings
 from llm_orc.execution.budget import BUDGET, BudgetRecord, check_max_cost, spending, stop_reason
 from llm_orc.execution.events import (
+    NO_USAGE,
     AgentCancelled,
     AgentFailed,
     AgentFallback,
@@ -183,6 +184,8 @@ class EnsembleRun:
         self.stop_grace_seconds = stop_grace_seconds
         self._emit = emit
         self._providers = providers
+        self._provider_of: dict[str, Provider] = {}
+        """The providers the run's agents use, each looked up once per run."""
         self._rng = rng or random.Random()
         self._graph: DependencyGraph = graph_of(
             [a.name for a in ensemble.agents], {a.name: a.depends_on for a in ensemble.agents}
@@ -547,7 +550,9 @@ class EnsembleRun:
         await self._attempts(agent, settings, result)
 
     async def _attempts(self, agent: Agent, settings: AgentSettings, result: AgentResult) -> None:
-        provider = self._providers(settings.provider)
+        provider = self._provider_of.get(settings.provider)
+        if provider is None:
+            provider = self._provider_of[settings.provider] = self._providers(settings.provider)
         json_output = agent.json_output
         deps = {dep: self._outcome(dep) for dep in agent.depends_on}
         prompt = build_prompt(agent, self.task, deps)
@@ -681,12 +686,12 @@ class EnsembleRun:
             reported = exc.usage if isinstance(exc, ProviderError) else None
             spent = reported or _streamed_usage(request, streamed)
             if spent is not None:
-                result.usage = result.usage + settings.priced(spent)
+                _add_usage(result, settings.priced(spent))
             raise
         finally:
             live = False
         usage = settings.priced(generation.usage)
-        result.usage = result.usage + usage
+        _add_usage(result, usage)
         return generation, usage
 
     async def _attempt(
@@ -756,6 +761,11 @@ class EnsembleRun:
         if dep.status is AgentStatus.SUCCEEDED:
             return DependencyOutcome(dep.output)
         return DependencyOutcome(None, dep.error or dep.status.value)
+
+
+def _add_usage(result: AgentResult, usage: Usage) -> None:
+    """Add one attempt's USAGE to its agent's (the first attempt's is the agent's as it is)."""
+    result.usage = usage if result.usage is NO_USAGE else result.usage + usage
 
 
 async def cancel_quietly(task: asyncio.Task[object]) -> None:
