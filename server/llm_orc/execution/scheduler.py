@@ -719,28 +719,9 @@ class EnsembleRun:
                 attempt=result.attempts,
             )
         )
-        idle_seconds = settings.idle_timeout_seconds
-        if settings.timeout_seconds is None and idle_seconds is None:
+        if settings.timeout_seconds is None and settings.idle_timeout_seconds is None:
             return await provider.generate(request, on_text)
-        loop = asyncio.get_running_loop()
-        deadline = asyncio.timeout(settings.timeout_seconds)
-        idle = asyncio.timeout(idle_seconds)
-
-        def watched(piece: str) -> None:
-            if idle_seconds is not None:
-                with contextlib.suppress(RuntimeError):  # the attempt has already ended
-                    idle.reschedule(loop.time() + idle_seconds)
-            on_text(piece)
-
-        try:
-            async with deadline, idle:
-                return await provider.generate(request, watched)
-        except TimeoutError:
-            if idle.expired():
-                raise _IdleTimedOut from None
-            if deadline.expired():
-                raise _AgentTimedOut from None
-            raise  # the provider's own timeout
+        return await _generate_within_timeouts(provider, settings, request, on_text)
 
     def _slots(self, provider: Provider, settings: AgentSettings) -> list[Slot]:
         """The slots an attempt holds while generating: the run's own first, then the
@@ -761,6 +742,36 @@ class EnsembleRun:
         if dep.status is AgentStatus.SUCCEEDED:
             return DependencyOutcome(dep.output)
         return DependencyOutcome(None, dep.error or dep.status.value)
+
+
+async def _generate_within_timeouts(
+    provider: Provider,
+    settings: AgentSettings,
+    request: GenerationRequest,
+    on_text: Callable[[str], None],
+) -> Generation:
+    """PROVIDER's generation within the attempt's timeout and its idle timeout (a function of
+    its own, so that an attempt without timeouts makes none of its closures)."""
+    idle_seconds = settings.idle_timeout_seconds
+    loop = asyncio.get_running_loop()
+    deadline = asyncio.timeout(settings.timeout_seconds)
+    idle = asyncio.timeout(idle_seconds)
+
+    def watched(piece: str) -> None:
+        if idle_seconds is not None:
+            with contextlib.suppress(RuntimeError):  # the attempt has already ended
+                idle.reschedule(loop.time() + idle_seconds)
+        on_text(piece)
+
+    try:
+        async with deadline, idle:
+            return await provider.generate(request, watched)
+    except TimeoutError:
+        if idle.expired():
+            raise _IdleTimedOut from None
+        if deadline.expired():
+            raise _AgentTimedOut from None
+        raise  # the provider's own timeout
 
 
 def _add_usage(result: AgentResult, usage: Usage) -> None:
