@@ -17,9 +17,9 @@ DEFAULT_SYSTEM_PROMPT = "You are {name}. Provide helpful analysis."
 
 @dataclass(slots=True)
 class AgentSettings:
-    """One agent's resolved settings, read-only by convention: not frozen, because a run builds
-    one per agent before the agent's first await, and a frozen dataclass of 16 fields costs
-    about 2 µs to build against 0.3 µs (see benchmarks/README.md, fan-out)."""
+    """One agent's resolved settings; read-only by convention. Not frozen: a run builds one per
+    agent before the agent's first await, and a frozen dataclass of 16 fields takes about 2 µs
+    to build against 0.3 µs (1,000 agents: 2 ms of the fan-out benchmark's launch)."""
 
     profile: str
     model: str
