@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from functools import lru_cache
+from typing import Any
 
 from llm_orc.config.ensemble import Agent
 from llm_orc.config.profiles import ModelProfile
@@ -11,13 +12,15 @@ from llm_orc.execution.events import Usage
 from llm_orc.pricing.cost import PRICE_FIELDS, Pricing, needs_table, pricing_for
 from llm_orc.providers.base import TokenUsage
 
-T = TypeVar("T")
-
 DEFAULT_SYSTEM_PROMPT = "You are {name}. Provide helpful analysis."
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AgentSettings:
+    """One agent's resolved settings; read-only by convention. Not frozen: a run builds one per
+    agent before the agent's first await, and a frozen dataclass of 16 fields takes about 2 µs
+    to build against 0.3 µs (1,000 agents: 2 ms of the fan-out benchmark's launch)."""
+
     profile: str
     model: str
     provider: str
@@ -42,8 +45,15 @@ class AgentSettings:
     def pricing(self) -> Pricing:
         """How this agent's tokens are priced: the price table with the profile's prices on
         top (`llm_orc.pricing.cost`)."""
-        return pricing_for(
-            self.provider, self.model, self.base_url, self.price_overrides(), profile=self.profile
+        return _pricing(
+            self.provider,
+            self.model,
+            self.base_url,
+            self.price_per_million_input_tokens,
+            self.price_per_million_output_tokens,
+            self.price_per_million_cache_read_tokens,
+            self.price_per_million_cache_write_tokens,
+            self.profile,
         )
 
     def needs_price_table(self) -> bool:
@@ -78,44 +88,71 @@ def resolve_settings(
     On a fallback profile the agent's own `model`/`provider` are not applied: running the same
     model again is not a fallback.
     """
-    own_model = None if fallback else agent.model
-    own_provider = None if fallback else agent.provider
-    model = own_model or (profile.model if profile else None)
-    provider = own_provider or (profile.provider if profile else None)
+    # Straight-line code: a run resolves every agent's settings before its first await.
+    if profile is None:
+        model = None if fallback else agent.model
+        provider = None if fallback else agent.provider
+        if not model or not provider:
+            raise SettingsError(
+                f"agent '{agent.name}': profile '{agent.profile_name}' names no model or provider"
+            )
+        return AgentSettings(
+            "",
+            model,
+            provider,
+            agent.system_prompt or DEFAULT_SYSTEM_PROMPT.format(name=agent.name),
+            agent.temperature,
+            agent.max_tokens,
+            agent.timeout_seconds,
+            dict(agent.options),
+        )
+    model = (None if fallback else agent.model) or profile.model
+    provider = (None if fallback else agent.provider) or profile.provider
     if not model or not provider:
-        name = profile.name if profile else agent.profile_name
-        raise SettingsError(f"agent '{agent.name}': profile '{name}' names no model or provider")
-    system_prompt = (
-        agent.system_prompt
-        or (profile.system_prompt if profile else None)
-        or DEFAULT_SYSTEM_PROMPT.format(name=agent.name)
-    )
-    options = {**(profile.options if profile else {}), **agent.options}
+        raise SettingsError(
+            f"agent '{agent.name}': profile '{profile.name}' names no model or provider"
+        )
+    temperature, max_tokens, timeout = agent.temperature, agent.max_tokens, agent.timeout_seconds
     # A profile's prices are its model's: an agent that names its own model is not priced by them.
-    prices = {
-        name: getattr(profile, name)
-        for name in PRICE_FIELDS.values()
-        if profile is not None and model == profile.model and provider == profile.provider
-    }
+    priced = model == profile.model and provider == profile.provider
     return AgentSettings(
-        profile=profile.name if profile else "",
-        model=model,
-        provider=provider,
-        system_prompt=system_prompt,
-        temperature=_first(agent.temperature, profile.temperature if profile else None),
-        max_tokens=_first(agent.max_tokens, profile.max_tokens if profile else None),
-        timeout_seconds=_first(agent.timeout_seconds, profile.timeout_seconds if profile else None),
-        options=options,
-        base_url=profile.base_url if profile else None,
-        **prices,
-        profile_max_concurrency=profile.max_concurrency if profile else None,
-        api_key_env=profile.api_key_env if profile else None,
-        idle_timeout_seconds=profile.idle_timeout_seconds if profile else None,
+        profile.name,
+        model,
+        provider,
+        agent.system_prompt
+        or profile.system_prompt
+        or DEFAULT_SYSTEM_PROMPT.format(name=agent.name),
+        profile.temperature if temperature is None else temperature,
+        profile.max_tokens if max_tokens is None else max_tokens,
+        profile.timeout_seconds if timeout is None else timeout,
+        {**profile.options, **agent.options} if agent.options else dict(profile.options),
+        profile.base_url,
+        profile.price_per_million_input_tokens if priced else None,
+        profile.price_per_million_output_tokens if priced else None,
+        profile.price_per_million_cache_read_tokens if priced else None,
+        profile.price_per_million_cache_write_tokens if priced else None,
+        profile.max_concurrency,
+        profile.api_key_env,
+        profile.idle_timeout_seconds,
     )
 
 
-def _first(*values: T | None) -> T | None:
-    for value in values:
-        if value is not None:
-            return value
-    return None
+@lru_cache(maxsize=4096)
+def _pricing(
+    provider: str,
+    model: str,
+    base_url: str | None,
+    input_price: float | None,
+    output_price: float | None,
+    cache_read_price: float | None,
+    cache_write_price: float | None,
+    profile: str,
+) -> Pricing:
+    """`pricing_for` of one set of settings, asked once per distinct set (every attempt asks)."""
+    overrides = {
+        "input": input_price,
+        "output": output_price,
+        "cache_read": cache_read_price,
+        "cache_write": cache_write_price,
+    }
+    return pricing_for(provider, model, base_url, overrides, profile=profile)

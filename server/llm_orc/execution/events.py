@@ -111,6 +111,10 @@ class Usage:
         )
 
 
+NO_USAGE = Usage()
+"""Nothing used yet: an agent's usage before its first attempt (shared: Usage is immutable)."""
+
+
 def _joined(first: str | None, second: str | None) -> str | None:
     """Both reasons, each once."""
     if first is None or second is None or second in first.split("; "):

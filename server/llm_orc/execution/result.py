@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -17,7 +17,7 @@ from jsonschema.exceptions import best_match
 
 from llm_orc.errors import InvalidResultError
 from llm_orc.execution.budget import BudgetRecord
-from llm_orc.execution.events import Usage
+from llm_orc.execution.events import NO_USAGE, Usage
 from llm_orc.schemas import load_schema
 
 RESULT_SCHEMA_VERSION = 1
@@ -73,7 +73,7 @@ class AgentResult:
     fallback: FallbackRecord | None = None
     started_at: float | None = None
     finished_at: float | None = None
-    usage: Usage = field(default_factory=Usage)
+    usage: Usage = NO_USAGE
     finish_reason: str | None = None
     """Why its last generation ended (stop, length, content_filter, other); None: none did."""
 

@@ -35,6 +35,7 @@ from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.agent_settings import AgentSettings, SettingsError, resolve_settings
 from llm_orc.execution.budget import BUDGET, BudgetMeter, BudgetRecord, check_max_cost, stop_reason
 from llm_orc.execution.events import (
+    NO_USAGE,
     AgentCancelled,
     AgentFailed,
     AgentFallback,
@@ -184,6 +185,8 @@ class EnsembleRun:
         self.stop_grace_seconds = stop_grace_seconds
         self._emit = emit
         self._providers = providers
+        self._provider_of: dict[str, Provider] = {}
+        """The providers the run's agents use, each looked up once per run."""
         self._rng = rng or random.Random()
         self._graph: DependencyGraph = graph_of(
             [a.name for a in ensemble.agents], {a.name: a.depends_on for a in ensemble.agents}
@@ -552,7 +555,9 @@ class EnsembleRun:
         await self._attempts(agent, settings, result)
 
     async def _attempts(self, agent: Agent, settings: AgentSettings, result: AgentResult) -> None:
-        provider = self._providers(settings.provider)
+        provider = self._provider_of.get(settings.provider)
+        if provider is None:
+            provider = self._provider_of[settings.provider] = self._providers(settings.provider)
         json_output = agent.json_output
         deps = {dep: self._outcome(dep) for dep in agent.depends_on}
         prompt = build_prompt(agent, self.task, deps)
@@ -689,14 +694,14 @@ class EnsembleRun:
             reported = exc.usage if isinstance(exc, ProviderError) else None
             spent = reported or _streamed_usage(request, streamed)
             if spent is not None:
-                result.usage = result.usage + settings.priced(spent)
+                _add_usage(result, settings.priced(spent))
             raise
         finally:
             live = False
             if cost is not None:
                 cost.end()
         usage = settings.priced(generation.usage)
-        result.usage = result.usage + usage
+        _add_usage(result, usage)
         return generation, usage
 
     async def _attempt(
@@ -724,28 +729,9 @@ class EnsembleRun:
                 attempt=result.attempts,
             )
         )
-        idle_seconds = settings.idle_timeout_seconds
-        if settings.timeout_seconds is None and idle_seconds is None:
+        if settings.timeout_seconds is None and settings.idle_timeout_seconds is None:
             return await provider.generate(request, on_text)
-        loop = asyncio.get_running_loop()
-        deadline = asyncio.timeout(settings.timeout_seconds)
-        idle = asyncio.timeout(idle_seconds)
-
-        def watched(piece: str) -> None:
-            if idle_seconds is not None:
-                with contextlib.suppress(RuntimeError):  # the attempt has already ended
-                    idle.reschedule(loop.time() + idle_seconds)
-            on_text(piece)
-
-        try:
-            async with deadline, idle:
-                return await provider.generate(request, watched)
-        except TimeoutError:
-            if idle.expired():
-                raise _IdleTimedOut from None
-            if deadline.expired():
-                raise _AgentTimedOut from None
-            raise  # the provider's own timeout
+        return await _generate_within_timeouts(provider, settings, request, on_text)
 
     def _slots(self, provider: Provider, settings: AgentSettings) -> list[Slot]:
         """The slots an attempt holds while generating: the run's own first, then the
@@ -766,6 +752,41 @@ class EnsembleRun:
         if dep.status is AgentStatus.SUCCEEDED:
             return DependencyOutcome(dep.output)
         return DependencyOutcome(None, dep.error or dep.status.value)
+
+
+async def _generate_within_timeouts(
+    provider: Provider,
+    settings: AgentSettings,
+    request: GenerationRequest,
+    on_text: Callable[[str], None],
+) -> Generation:
+    """PROVIDER's generation within the attempt's timeout and its idle timeout (a function of
+    its own, so that an attempt without timeouts makes none of its closures)."""
+    idle_seconds = settings.idle_timeout_seconds
+    loop = asyncio.get_running_loop()
+    deadline = asyncio.timeout(settings.timeout_seconds)
+    idle = asyncio.timeout(idle_seconds)
+
+    def watched(piece: str) -> None:
+        if idle_seconds is not None:
+            with contextlib.suppress(RuntimeError):  # the attempt has already ended
+                idle.reschedule(loop.time() + idle_seconds)
+        on_text(piece)
+
+    try:
+        async with deadline, idle:
+            return await provider.generate(request, watched)
+    except TimeoutError:
+        if idle.expired():
+            raise _IdleTimedOut from None
+        if deadline.expired():
+            raise _AgentTimedOut from None
+        raise  # the provider's own timeout
+
+
+def _add_usage(result: AgentResult, usage: Usage) -> None:
+    """Add one attempt's USAGE to its agent's (the first attempt's is the agent's as it is)."""
+    result.usage = usage if result.usage is NO_USAGE else result.usage + usage
 
 
 async def cancel_quietly(task: asyncio.Task[object]) -> None:
