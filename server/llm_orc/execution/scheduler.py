@@ -278,6 +278,7 @@ class EnsembleRun:
         if self._started:
             raise RuntimeError("an EnsembleRun executes once")
         self._started = True
+        interrupted = await self._prepare()
         self._task = asyncio.current_task()
         self._t0 = time.monotonic()
         started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -291,7 +292,6 @@ class EnsembleRun:
         )
         status: RunStatus | None = None
         reason: str | None = None
-        interrupted = False
         timeout = self.options.timeout_seconds or self.ensemble.timeout_seconds
         try:
             if self._cancel_reason is None:
@@ -327,7 +327,6 @@ class EnsembleRun:
         return result
 
     async def _schedule(self) -> None:
-        await self._load_price_table()
         remaining = {name: len(set(deps)) for name, deps in self._graph.depends_on.items()}
         dependents = self._graph.dependents
         for name in self._graph.order:
@@ -355,15 +354,19 @@ class EnsembleRun:
             return None
         return self._budget.record((r.name, r.usage) for r in self.results.values())
 
-    async def _load_price_table(self) -> None:
-        """Import the price table in a thread (once per process) when an agent's cost needs
-        it, so that pricing the first attempt never stalls the event loop."""
-        if table_loaded():
-            return
+    async def _prepare(self) -> bool:
+        """Load what the agents need and no run of this process has loaded yet — the price
+        table, their providers' SDKs (a provider's optional `preload()`) — in threads, before
+        the run's clock starts: the event loop never stalls on an import, and a run's timings
+        are its agents'. True when the task was cancelled meanwhile (the run then ends at once,
+        every agent skipped, and the cancellation goes on to the caller)."""
+        loads: list[Callable[[], object]] = []
         seen: set[tuple[str, str | None, str | None]] = set()
+        providers: set[str] = set()
+        price_table = table_loaded()
         for agent in self.ensemble.agents:
-            # Whether the table is needed depends on the provider and the profile's prices
-            # only: agents that share a profile, model and provider are asked once.
+            # What is needed depends on the profile, model and provider only: agents that
+            # share them are asked once.
             key = (agent.profile_name, agent.model, agent.provider)
             if key in seen:
                 continue
@@ -371,10 +374,23 @@ class EnsembleRun:
             try:
                 settings = resolve_settings(agent, self.profiles.get(agent.profile_name))
             except SettingsError:
-                continue
-            if settings.needs_price_table():
-                await asyncio.to_thread(load_table)
-                return
+                continue  # the agent fails with that error when it runs
+            if not price_table and settings.needs_price_table():
+                price_table = True
+                loads.append(load_table)
+            if settings.provider not in providers:
+                providers.add(settings.provider)
+                preload = _preloader(self._providers, settings.provider)
+                if preload is not None:
+                    loads.append(preload)
+        if not loads:
+            return False
+        try:
+            await asyncio.gather(*(asyncio.to_thread(load) for load in loads))
+        except asyncio.CancelledError:
+            self._cancel_reason = self._cancel_reason or CANCELLED
+            return True
+        return False
 
     def _check_budget(self) -> None:
         """Raise `_BudgetReached` once the spent cost (streaming attempts' estimates included)
@@ -782,6 +798,23 @@ async def _generate_within_timeouts(
         if deadline.expired():
             raise _AgentTimedOut from None
         raise  # the provider's own timeout
+
+
+def _preloader(providers: ProviderLookup, name: str) -> Callable[[], object] | None:
+    """NAME's provider's `preload` (a blocking import of what its first request needs), made
+    safe to run in a thread: a missing SDK is the agent's error to report when it runs."""
+    try:
+        preload = getattr(providers(name), "preload", None)
+    except Exception:  # an unknown or broken provider: the agent says so when it runs
+        return None
+    if not callable(preload):
+        return None
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            preload()
+
+    return run
 
 
 def _add_usage(result: AgentResult, usage: Usage) -> None:

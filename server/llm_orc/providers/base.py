@@ -176,8 +176,9 @@ class Provider(Protocol):
 
     Optional members, read with `getattr`: `options_schema` (a JSON Schema of `options`, for
     validation and completion), `availability()` (a cheap classmethod: None when usable, else
-    one line saying what to install) and `async aclose()` (close clients when the loop's runs
-    are done).
+    one line saying what to install), `preload()` (blocking: import what the first request
+    needs; run in a thread before a run starts, its errors ignored) and `async aclose()` (close
+    clients when the loop's runs are done).
     """
 
     name: ClassVar[str]

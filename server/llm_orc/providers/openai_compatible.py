@@ -6,8 +6,10 @@ Importing this module does not import the SDK; `availability()` says whether it 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
@@ -31,6 +33,13 @@ OFFICIAL_HOST = "api.openai.com"
 NO_KEY = "no-key"
 """Sent as the bearer token to a server that needs none (the SDK insists on one)."""
 
+_FIRST_USE_MODULES = (
+    "openai",
+    "openai.types.chat",
+    "openai.resources.chat.chat",
+    "openai.resources.chat.completions.completions",
+    "openai.lib.streaming.chat",
+)
 _FINISH = {
     "stop": FinishReason.STOP,
     "length": FinishReason.LENGTH,
@@ -89,6 +98,14 @@ class OpenAICompatibleProvider(StreamingProvider):
             },
         },
     }
+
+    def preload(self) -> None:
+        """The SDK, the parts it imports on first use only (the chat-completions resource, its
+        chunk types) and the TLS context every client shares: none of it on the event loop."""
+        for module in _FIRST_USE_MODULES:
+            importlib.import_module(module)
+        if importlib.util.find_spec("aiohttp") is not None:
+            _tls_context()
 
     def endpoint(self, request: GenerationRequest) -> Endpoint:
         return Endpoint(request.base_url, self._credential(request))
@@ -279,5 +296,13 @@ def _http_client(openai: Any, request: GenerationRequest) -> Any:
     if importlib.util.find_spec("aiohttp") is None:
         return None
     if request.timeout_seconds is None:
-        return openai.DefaultAioHttpClient()
-    return openai.DefaultAioHttpClient(timeout=request.timeout_seconds)
+        return openai.DefaultAioHttpClient(verify=_tls_context())
+    return openai.DefaultAioHttpClient(verify=_tls_context(), timeout=request.timeout_seconds)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The SDK transport's default TLS context (its CA bundle, `SSL_CERT_FILE` and the like
+    honoured), made once per process: loading the CA bundle takes tens of milliseconds."""
+    context: ssl.SSLContext = importlib.import_module("httpx2").create_ssl_context()
+    return context

@@ -16,6 +16,7 @@ subclass (`reply`; its `take` reads one chunk's text, usage and finish reason) a
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 from collections.abc import AsyncIterable
 from contextlib import AbstractAsyncContextManager
@@ -170,6 +171,12 @@ class StreamingProvider:
             if importlib.util.find_spec(module) is None:
                 return cls.install_hint
         return None
+
+    def preload(self) -> None:
+        """Import the SDK now (blocking: the engine calls it in a thread before a run starts,
+        so no first request imports it on the event loop). Raises ImportError when missing."""
+        for module in self.sdk_modules:
+            importlib.import_module(module)
 
     async def aclose(self) -> None:
         """Close this loop's clients and their connection pools."""
