@@ -230,7 +230,7 @@ export class RunView {
     setText(this.totals, `${done}/${agents.length} agents done · ${usage.total_tokens} tokens · ${cost(usage)} · ${duration}`);
     this.cancelButton.hidden = model.finished;
     this.updateAnswer();
-    this.warnings.replaceChildren(...model.ignored.map((line) => h('p', { class: 'warning' }, line)));
+    this.warnings.replaceChildren(...runProblems(model).map((line) => h('p', { class: 'warning' }, line)));
   }
 
   private updateAnswer(): void {
@@ -276,4 +276,18 @@ export class RunView {
 /** Whether BOX is scrolled to its end (new text then keeps it there). */
 function atBottom(box: HTMLElement): boolean {
   return box.scrollHeight - box.scrollTop - box.clientHeight < 4;
+}
+
+/** What the run as a whole says went wrong (an engine failure, a budget stop), then the
+ * events the panel could not use. */
+function runProblems(model: RunModel): string[] {
+  const lines: string[] = [];
+  const result = model.result;
+  if (result?.error) lines.push(`The run failed: ${result.error}`);
+  if (result?.stopped_reason === 'budget') {
+    const budget = result.budget;
+    const spent = budget ? ` ($${budget.spent_usd.toFixed(4)} of $${budget.max_cost_usd.toFixed(4)})` : '';
+    lines.push(`Stopped: the run's budget was reached${spent}; agents still running were cancelled.`);
+  }
+  return [...lines, ...model.ignored];
 }

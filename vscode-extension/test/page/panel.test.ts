@@ -122,6 +122,27 @@ describe.skipIf(missing !== null)(`the results panel page${missing ? ` (skipped:
     });
   });
 
+  it('says why a run failed as a whole, and when its budget stopped it', async () => {
+    await withPage(LIGHT, async (panel) => {
+      const broken = failedRun('broke');
+      const last = broken[broken.length - 1] as Extract<RunEvent, { type: 'ensemble_finished' }>;
+      last.result = { ...last.result, error: 'RuntimeError: late' };
+      const stopped = failedRun('budget');
+      const end = stopped[stopped.length - 1] as Extract<RunEvent, { type: 'ensemble_finished' }>;
+      end.result = {
+        ...end.result,
+        stopped_reason: 'budget',
+        budget: { max_cost_usd: 0.01, spent_usd: 0.0102, unknown_cost_agents: [] },
+      };
+      await panel.send({ type: 'reset', runs: [{ run_id: 'broke', events: broken }], selected: 'broke' });
+      expect(await panel.page.locator('p.warning').allTextContents()).toEqual(['The run failed: RuntimeError: late']);
+      await panel.send({ type: 'reset', runs: [{ run_id: 'budget', events: stopped }], selected: 'budget' });
+      expect(await panel.page.locator('p.warning').allTextContents()).toEqual([
+        "Stopped: the run's budget was reached ($0.0102 of $0.0100); agents still running were cancelled.",
+      ]);
+    });
+  });
+
   it('switches between the runs of the window and tells the extension', async () => {
     await withPage(DARK, async (panel) => {
       await panel.send({
