@@ -23,7 +23,6 @@ from llm_orc.errors import EnsembleNotFoundError, InvalidEnsembleError, LlmOrcEr
 from llm_orc.providers.registry import provider_names
 from llm_orc.validation import ValidationReport, validate_ensemble_text
 from llm_orc.validation.diagnostics import Diagnostic
-from llm_orc.validation.graph_checks import agent_views
 from llm_orc.validation.yaml_index import parse_yaml
 
 if TYPE_CHECKING:
@@ -152,7 +151,7 @@ def unloaded_profile_diagnostics(
     none, its `fallback_model_profile`) that a file which failed to load defines, or may
     define. Unknown profiles are left to the unknown-profile error, which names those files."""
     out: list[Diagnostic] = []
-    for agent in agent_views(report.data):
+    for agent in report.agents:
         uses: list[tuple[str, tuple[str | int, ...]]] = []
         own = agent.body.get("model_profile")
         if isinstance(own, str):
@@ -183,7 +182,7 @@ def model_file_diagnostics(
     """missing-model: an agent that would run the local provider on a `.gguf` file that does
     not exist, on the agent's `model` (or the `model_profile` that brings it)."""
     out: list[Diagnostic] = []
-    for agent in agent_views(report.data):
+    for agent in report.agents:
         own_model, own_provider = agent.body.get("model"), agent.body.get("provider")
         name = agent.body.get("model_profile", "default")
         profile = profiles.get(name) if isinstance(name, str) else None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from llm_orc.validation.budget_checks import budget_diagnostics
 from llm_orc.validation.diagnostics import Diagnostic
-from llm_orc.validation.graph_checks import agent_views, graph_diagnostics
+from llm_orc.validation.graph_checks import AgentView, agent_views, graph_diagnostics
 from llm_orc.validation.json_values import non_json_diagnostics
 from llm_orc.validation.output_schema_checks import output_schema_diagnostics
 from llm_orc.validation.references import (
@@ -41,6 +41,13 @@ class ValidationReport:
     """The constructed Python document; None if the YAML did not parse or was empty."""
     source: SourceMap = field(default_factory=SourceMap.without_positions)
     """Where each path of DATA is written (for checks that span files, such as fallbacks)."""
+    views: list[AgentView] | None = field(default=None, compare=False, repr=False)
+    """The agents the checks looked at, kept for the checks that follow (see `agents`)."""
+
+    @property
+    def agents(self) -> list[AgentView]:
+        """DATA's agent mappings (read once per validation, for every check)."""
+        return agent_views(self.data) if self.views is None else self.views
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -69,8 +76,11 @@ def validate_ensemble_text(
     parsed = parse_yaml(text)
     if not parsed.has_document:
         return _report(parsed.diagnostics, None, parsed.source)
-    found = _ensemble_diagnostics(parsed.data, parsed.source, profiles, providers, unloaded)
-    return _report([*parsed.diagnostics, *found], parsed.data, parsed.source)
+    agents = agent_views(parsed.data)
+    found = _ensemble_diagnostics(
+        parsed.data, agents, parsed.source, profiles, providers, unloaded, finite=parsed.finite
+    )
+    return _report([*parsed.diagnostics, *found], parsed.data, parsed.source, agents)
 
 
 def validate_ensemble_data(
@@ -81,7 +91,9 @@ def validate_ensemble_data(
 ) -> ValidationReport:
     """The same checks for an ensemble built in code; every range is 0:0-0:0."""
     source = SourceMap.without_positions()
-    return _report(_ensemble_diagnostics(data, source, profiles, providers, ()), data, source)
+    agents = agent_views(data)
+    found = _ensemble_diagnostics(data, agents, source, profiles, providers, ())
+    return _report(found, data, source, agents)
 
 
 def validate_profiles_text(
@@ -100,21 +112,25 @@ def validate_profiles_text(
     )
     if providers is not None:
         found += profiles_file_provider_diagnostics(parsed.data, parsed.source, providers)
-    found += non_json_diagnostics(parsed.data, parsed.source)
+    if not parsed.finite:
+        found += non_json_diagnostics(parsed.data, parsed.source)
     return _report([*parsed.diagnostics, *found], parsed.data, parsed.source)
 
 
 def _ensemble_diagnostics(
     data: Any,
+    agents: list[AgentView],
     source: SourceMap,
     profiles: Mapping[str, ModelProfile] | None,
     providers: Collection[str] | None,
     unloaded: Sequence[str],
+    *,
+    finite: bool = False,
 ) -> list[Diagnostic]:
+    """Every check of an ensemble document; FINITE: its YAML holds no NaN or infinity."""
     out = schema_diagnostics(
         "ensemble", data, source, root_noun="the ensemble", item_nouns=_ENSEMBLE_NOUNS
     )
-    agents = agent_views(data)
     out += graph_diagnostics(agents, source)
     if profiles is not None:
         out += profile_diagnostics(agents, source, profiles, providers, unloaded)
@@ -125,15 +141,21 @@ def _ensemble_diagnostics(
         out += agent_option_diagnostics(agents, source, profiles, providers)
     out += placeholder_diagnostics(agents, source)
     out += output_schema_diagnostics(agents, source)
-    out += non_json_diagnostics(data, source)
+    if not finite:
+        out += non_json_diagnostics(data, source)
     return out
 
 
-def _report(diagnostics: list[Diagnostic], data: Any, source: SourceMap) -> ValidationReport:
+def _report(
+    diagnostics: list[Diagnostic],
+    data: Any,
+    source: SourceMap,
+    agents: list[AgentView] | None = None,
+) -> ValidationReport:
     """Sorted, without repeats, and every range inside the text (an editor can show each)."""
     unique = [_inside(diagnostic, source) for diagnostic in dict.fromkeys(diagnostics)]
     unique.sort(key=lambda diagnostic: (diagnostic.range.start, diagnostic.range.end))
-    return ValidationReport(unique, data, source)
+    return ValidationReport(unique, data, source, agents)
 
 
 def _inside(diagnostic: Diagnostic, source: SourceMap) -> Diagnostic:

@@ -43,7 +43,7 @@ _NULL = "tag:yaml.org,2002:null"
 _YAML_LINE_BREAK = re.compile(r"(\r\n|[\n\r\x85\u2028\u2029])")
 _LSP_LINE_BREAK = re.compile(r"(\r\n|[\n\r])")
 _YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
-_NOT_LSP_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_ASCII_NOT_LSP_BREAKS = "\v\f\x1c\x1d\x1e"
 _ORIGIN = Range.at(0, 0, 0, 0)
 _SHOWN_KEY = 40
 _SAFE_DEPTH = 1000
@@ -72,7 +72,7 @@ class SourceMap:
         self._lines: list[str] | None = None
         self._starts: list[int] = [0]
         self._yaml_starts: list[int] | None = None
-        self._yaml_only_breaks = text is not None and _YAML_ONLY_BREAKS.search(text) is not None
+        self._yaml_only_breaks = text is not None and _has_yaml_only_breaks(text)
 
     @classmethod
     def without_positions(cls) -> SourceMap:
@@ -210,7 +210,8 @@ class SourceMap:
         """The text's LSP lines (with their breaks) and where each starts, computed once."""
         if self._lines is None:
             text = self._text or ""
-            if _NOT_LSP_BREAKS.search(text):  # str.splitlines would split where LSP does not
+            if self._yaml_only_breaks or any(brk in text for brk in _ASCII_NOT_LSP_BREAKS):
+                # str.splitlines would split where LSP does not
                 self._lines = _split_keeping(text, _LSP_LINE_BREAK)
             else:
                 self._lines = text.splitlines(keepends=True)
@@ -239,6 +240,11 @@ class SourceMap:
         return Position(line, offset - self._starts[line])
 
 
+def _has_yaml_only_breaks(text: str) -> bool:
+    """Whether TEXT holds U+0085, U+2028 or U+2029 (ASCII text, the usual case, cannot)."""
+    return not text.isascii() and _YAML_ONLY_BREAKS.search(text) is not None
+
+
 def _split_keeping(text: str, breaks: re.Pattern[str]) -> list[str]:
     """TEXT split after each match of BREAKS, the breaks kept."""
     parts = breaks.split(text)
@@ -261,6 +267,9 @@ class ParsedYaml:
     diagnostics: list[Diagnostic]
     has_document: bool
     """False on a syntax error, an unreadable value or an empty document: nothing to check."""
+    finite: bool = False
+    """True when no value of DATA can be a NaN or an infinity (the not-json check has nothing
+    to find); False when one is, or may be."""
 
 
 def parse_yaml(text: str) -> ParsedYaml:
@@ -307,7 +316,7 @@ def parse_yaml(text: str) -> ParsedYaml:
     diagnostics = [_duplicate(first, second, source) for first, second in builder.duplicates]
     keys = builder.non_text_keys.values()
     diagnostics += [_non_text_key(node, key, source) for node, key in keys]
-    return ParsedYaml(data, source, diagnostics, has_document=True)
+    return ParsedYaml(data, source, diagnostics, has_document=True, finite=builder.finite)
 
 
 def read_header(text: str, keys: Collection[str]) -> dict[str, str] | None:
