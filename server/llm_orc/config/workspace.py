@@ -74,14 +74,19 @@ class Workspace:
                 issues.append(_missing_model_issue(profile))
         return issues
 
-    def validate_text(self, text: str) -> ValidationReport:
+    def validate_text(self, text: str, *, wait_for_prices: bool = True) -> ValidationReport:
         """Validate ensemble text against this workspace's profiles and the installed providers;
         an agent whose profile may come from a file that failed to load is an error too, so it
-        never runs silently on another definition (the built-in one)."""
+        never runs silently on another definition (the built-in one). WAIT_FOR_PRICES as for
+        `validate_ensemble_text`."""
         catalog = self.profile_catalog
         unloaded = self.unloaded_profiles
         report = validate_ensemble_text(
-            text, profiles=catalog.profiles, providers=provider_names(), unloaded=sorted(unloaded)
+            text,
+            profiles=catalog.profiles,
+            providers=provider_names(),
+            unloaded=sorted(unloaded),
+            wait_for_prices=wait_for_prices,
         )
         if report.data is None:
             return report

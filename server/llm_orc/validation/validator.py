@@ -41,6 +41,10 @@ class ValidationReport:
     """The constructed Python document; None if the YAML did not parse or was empty."""
     source: SourceMap = field(default_factory=SourceMap.without_positions)
     """Where each path of DATA is written (for checks that span files, such as fallbacks)."""
+    waits_for_prices: bool = False
+    """True when a check that needs the price table was left out because the table was not
+    loaded yet (asked with `wait_for_prices=False`): validate again once it is
+    (`llm_orc.pricing.table.load_table`)."""
     views: list[AgentView] | None = field(default=None, compare=False, repr=False)
     """The agents the checks looked at, kept for the checks that follow (see `agents`)."""
 
@@ -65,22 +69,33 @@ def validate_ensemble_text(
     profiles: Mapping[str, ModelProfile] | None = None,
     providers: Collection[str] | None = None,
     unloaded: Sequence[str] = (),
+    wait_for_prices: bool = True,
 ) -> ValidationReport:
     """Check an ensemble file's text.
 
     PROFILES (the profiles in effect) enables the unknown-profile checks and PROVIDERS (usually
     `llm_orc.providers.registry.provider_names()`) the unknown-provider checks; None skips them.
     UNLOADED names the configuration files whose profiles could not be loaded, which an
-    unknown-profile message then mentions (the profile may be defined there).
+    unknown-profile message then mentions (the profile may be defined there). Without
+    WAIT_FOR_PRICES, checks that need the price table while it is not loaded are left out
+    (the report's `waits_for_prices` says so) instead of importing it on this thread.
     """
     parsed = parse_yaml(text)
     if not parsed.has_document:
         return _report(parsed.diagnostics, None, parsed.source)
     agents = agent_views(parsed.data)
-    found = _ensemble_diagnostics(
-        parsed.data, agents, parsed.source, profiles, providers, unloaded, finite=parsed.finite
+    found, waits = _ensemble_diagnostics(
+        parsed.data,
+        agents,
+        parsed.source,
+        profiles,
+        providers,
+        unloaded,
+        finite=parsed.finite,
+        wait_for_prices=wait_for_prices,
     )
-    return _report([*parsed.diagnostics, *found], parsed.data, parsed.source, agents)
+    report = _report([*parsed.diagnostics, *found], parsed.data, parsed.source, agents)
+    return replace(report, waits_for_prices=True) if waits else report
 
 
 def validate_ensemble_data(
@@ -92,7 +107,7 @@ def validate_ensemble_data(
     """The same checks for an ensemble built in code; every range is 0:0-0:0."""
     source = SourceMap.without_positions()
     agents = agent_views(data)
-    found = _ensemble_diagnostics(data, agents, source, profiles, providers, ())
+    found, _ = _ensemble_diagnostics(data, agents, source, profiles, providers, ())
     return _report(found, data, source, agents)
 
 
@@ -126,8 +141,11 @@ def _ensemble_diagnostics(
     unloaded: Sequence[str],
     *,
     finite: bool = False,
-) -> list[Diagnostic]:
-    """Every check of an ensemble document; FINITE: its YAML holds no NaN or infinity."""
+    wait_for_prices: bool = True,
+) -> tuple[list[Diagnostic], bool]:
+    """Every check of an ensemble document (FINITE: its YAML holds no NaN or infinity), and
+    whether a check was left out until the price table is loaded."""
+    waits = False
     out = schema_diagnostics(
         "ensemble", data, source, root_noun="the ensemble", item_nouns=_ENSEMBLE_NOUNS
     )
@@ -135,7 +153,10 @@ def _ensemble_diagnostics(
     if profiles is not None:
         out += profile_diagnostics(agents, source, profiles, providers, unloaded)
         out += fallback_diagnostics(agents, source, profiles)
-        out += budget_diagnostics(data, agents, source, profiles)
+        budget, waits = budget_diagnostics(
+            data, agents, source, profiles, wait_for_prices=wait_for_prices
+        )
+        out += budget
     if providers is not None:
         out += provider_diagnostics(agents, source, providers)
         out += agent_option_diagnostics(agents, source, profiles, providers)
@@ -143,7 +164,7 @@ def _ensemble_diagnostics(
     out += output_schema_diagnostics(agents, source)
     if not finite:
         out += non_json_diagnostics(data, source)
-    return out
+    return out, waits
 
 
 def _report(
@@ -155,7 +176,7 @@ def _report(
     """Sorted, without repeats, and every range inside the text (an editor can show each)."""
     unique = [_inside(diagnostic, source) for diagnostic in dict.fromkeys(diagnostics)]
     unique.sort(key=lambda diagnostic: (diagnostic.range.start, diagnostic.range.end))
-    return ValidationReport(unique, data, source, agents)
+    return ValidationReport(unique, data, source, views=agents)
 
 
 def _inside(diagnostic: Diagnostic, source: SourceMap) -> Diagnostic:
