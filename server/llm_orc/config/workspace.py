@@ -129,19 +129,23 @@ class Workspace:
         path = self.find_path(ref)
         return self.load_ensemble_file(path)
 
-    def load_ensemble_file(self, path: Path) -> Ensemble:
-        return self.load_checked(path)[0]
+    def load_ensemble_file(self, path: Path, *, wait_for_prices: bool = True) -> Ensemble:
+        """The validated ensemble in PATH (its warnings unread, so WAIT_FOR_PRICES False spares
+        the caller the price table's import: the run loads it in a thread when it needs it)."""
+        return self.load_checked(path, wait_for_prices=wait_for_prices)[0]
 
-    def load_checked(self, path: Path) -> tuple[Ensemble, list[Diagnostic]]:
+    def load_checked(
+        self, path: Path, *, wait_for_prices: bool = True
+    ) -> tuple[Ensemble, list[Diagnostic]]:
         """The validated ensemble in PATH and its warnings (for the caller to show before it
-        runs it). Raises InvalidEnsembleError."""
+        runs it; WAIT_FOR_PRICES as for `validate_text`). Raises InvalidEnsembleError."""
         from llm_orc.config.ensemble import Ensemble
 
         text, issue = read_text(path)
         if text is None:
             message = issue.diagnostic.message if issue else "cannot read file"
             raise LlmOrcError(f"{display_path(path)}: {message}")
-        report = self.validate_text(text)
+        report = self.validate_text(text, wait_for_prices=wait_for_prices)
         if not report.ok:
             raise InvalidEnsembleError(display_path(path), report.diagnostics)
         return Ensemble.from_document(report.data, source=path), report.diagnostics
