@@ -39,6 +39,7 @@ def profile_diagnostics(
     UNLOADED: configuration files whose profiles could not be loaded, named in unknown-profile
     messages (so an unreadable config.yaml is not mistaken for a misspelt name)."""
     out: list[Diagnostic] = []
+    unavailable: dict[str, str | None] = {}  # asked once per provider, not once per agent
     for agent in agents:
         for key in _PROFILE_KEYS:
             name = agent.body.get(key)
@@ -58,7 +59,9 @@ def profile_diagnostics(
             if providers is None or overridden or provider is None:
                 continue
             if provider in providers:
-                missing = _unavailable(provider)
+                if provider not in unavailable:
+                    unavailable[provider] = _unavailable(provider)
+                missing = unavailable[provider]
                 if missing is not None:
                     text = f"profile '{name}' cannot run here: {missing}"
                     out.append(Diagnostic("provider-unavailable", text, source.value_range(at)))
