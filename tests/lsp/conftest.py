@@ -41,20 +41,25 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def _capabilities(pull: bool) -> types.ClientCapabilities:
+def _capabilities(pull: bool, refresh: bool) -> types.ClientCapabilities:
     capabilities = client_capabilities("visual-studio-code")
     if pull:
         assert capabilities.text_document is not None
         capabilities.text_document.diagnostic = types.DiagnosticClientCapabilities(
             dynamic_registration=False, related_document_support=True
         )
+    if refresh:
+        assert capabilities.workspace is not None
+        capabilities.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(
+            refresh_support=True
+        )
     return capabilities
 
 
-async def _start(client: RecordingClient, root: Path, pull: bool) -> None:
+async def _start(client: RecordingClient, root: Path, pull: bool, refresh: bool = False) -> None:
     await client.initialize_session(
         types.InitializeParams(
-            capabilities=_capabilities(pull),
+            capabilities=_capabilities(pull, refresh),
             root_uri=uri(root),
             workspace_folders=[types.WorkspaceFolder(uri=uri(root), name="project")],
         )
@@ -78,5 +83,13 @@ async def client(lsp_client: RecordingClient, project: Path) -> AsyncIterator[No
 async def pull_client(lsp_client: RecordingClient, project: Path) -> AsyncIterator[None]:
     """An editor that declares pull diagnostics."""
     await _start(lsp_client, project, pull=True)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def refreshing_client(lsp_client: RecordingClient, project: Path) -> AsyncIterator[None]:
+    """An editor that pulls diagnostics and can be asked to pull again (diagnostic refresh)."""
+    await _start(lsp_client, project, pull=True, refresh=True)
     yield
     await lsp_client.shutdown_session()

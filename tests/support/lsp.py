@@ -60,7 +60,13 @@ def make_client() -> RecordingClient:
     client = RecordingClient()
     features = dict(DEFAULT_CLIENT_FEATURES)
     features.pop(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    features.pop(types.WORKSPACE_DIAGNOSTIC_REFRESH)
     register_lsp_features(client, features)
+
+    @client.feature(types.WORKSPACE_DIAGNOSTIC_REFRESH)
+    def on_refresh(ls: RecordingClient, params: None) -> None:
+        ls.diagnostic_refresh_count += 1
+        ls.note()
 
     @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     def on_diagnostics(ls: RecordingClient, params: types.PublishDiagnosticsParams) -> None:

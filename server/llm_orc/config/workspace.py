@@ -23,7 +23,6 @@ from llm_orc.errors import EnsembleNotFoundError, InvalidEnsembleError, LlmOrcEr
 from llm_orc.providers.registry import provider_names
 from llm_orc.validation import ValidationReport, validate_ensemble_text
 from llm_orc.validation.diagnostics import Diagnostic
-from llm_orc.validation.graph_checks import agent_views
 from llm_orc.validation.yaml_index import parse_yaml
 
 if TYPE_CHECKING:
@@ -75,14 +74,19 @@ class Workspace:
                 issues.append(_missing_model_issue(profile))
         return issues
 
-    def validate_text(self, text: str) -> ValidationReport:
+    def validate_text(self, text: str, *, wait_for_prices: bool = True) -> ValidationReport:
         """Validate ensemble text against this workspace's profiles and the installed providers;
         an agent whose profile may come from a file that failed to load is an error too, so it
-        never runs silently on another definition (the built-in one)."""
+        never runs silently on another definition (the built-in one). WAIT_FOR_PRICES as for
+        `validate_ensemble_text`."""
         catalog = self.profile_catalog
         unloaded = self.unloaded_profiles
         report = validate_ensemble_text(
-            text, profiles=catalog.profiles, providers=provider_names(), unloaded=sorted(unloaded)
+            text,
+            profiles=catalog.profiles,
+            providers=provider_names(),
+            unloaded=sorted(unloaded),
+            wait_for_prices=wait_for_prices,
         )
         if report.data is None:
             return report
@@ -125,19 +129,23 @@ class Workspace:
         path = self.find_path(ref)
         return self.load_ensemble_file(path)
 
-    def load_ensemble_file(self, path: Path) -> Ensemble:
-        return self.load_checked(path)[0]
+    def load_ensemble_file(self, path: Path, *, wait_for_prices: bool = True) -> Ensemble:
+        """The validated ensemble in PATH (its warnings unread, so WAIT_FOR_PRICES False spares
+        the caller the price table's import: the run loads it in a thread when it needs it)."""
+        return self.load_checked(path, wait_for_prices=wait_for_prices)[0]
 
-    def load_checked(self, path: Path) -> tuple[Ensemble, list[Diagnostic]]:
+    def load_checked(
+        self, path: Path, *, wait_for_prices: bool = True
+    ) -> tuple[Ensemble, list[Diagnostic]]:
         """The validated ensemble in PATH and its warnings (for the caller to show before it
-        runs it). Raises InvalidEnsembleError."""
+        runs it; WAIT_FOR_PRICES as for `validate_text`). Raises InvalidEnsembleError."""
         from llm_orc.config.ensemble import Ensemble
 
         text, issue = read_text(path)
         if text is None:
             message = issue.diagnostic.message if issue else "cannot read file"
             raise LlmOrcError(f"{display_path(path)}: {message}")
-        report = self.validate_text(text)
+        report = self.validate_text(text, wait_for_prices=wait_for_prices)
         if not report.ok:
             raise InvalidEnsembleError(display_path(path), report.diagnostics)
         return Ensemble.from_document(report.data, source=path), report.diagnostics
@@ -152,7 +160,7 @@ def unloaded_profile_diagnostics(
     none, its `fallback_model_profile`) that a file which failed to load defines, or may
     define. Unknown profiles are left to the unknown-profile error, which names those files."""
     out: list[Diagnostic] = []
-    for agent in agent_views(report.data):
+    for agent in report.agents:
         uses: list[tuple[str, tuple[str | int, ...]]] = []
         own = agent.body.get("model_profile")
         if isinstance(own, str):
@@ -183,7 +191,7 @@ def model_file_diagnostics(
     """missing-model: an agent that would run the local provider on a `.gguf` file that does
     not exist, on the agent's `model` (or the `model_profile` that brings it)."""
     out: list[Diagnostic] = []
-    for agent in agent_views(report.data):
+    for agent in report.agents:
         own_model, own_provider = agent.body.get("model"), agent.body.get("provider")
         name = agent.body.get("model_profile", "default")
         profile = profiles.get(name) if isinstance(name, str) else None

@@ -8,13 +8,16 @@ or a plugin with `free_of_charge = True`) cost nothing. Everything else is unkno
 
 from __future__ import annotations
 
-import sys
+import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from genai_prices.types import ModelPrice
+
+_loaded = threading.Event()
+"""Set once the table has been imported and read: a look-up no longer waits for it."""
 
 FREE_PROVIDERS = frozenset({"local", "ollama"})
 """Models that run on this machine (or the user's own server): they cost nothing."""
@@ -88,10 +91,12 @@ def _cached(model: str, provider_id: str | None, api_url: str | None) -> TableEn
         else:
             found = genai_prices.calc_price(nothing, model, provider_id=provider_id)
     except LookupError:
+        _loaded.set()
         where = f"provider '{provider_id}'" if provider_id else f"the server at {api_url}"
         if api_url is not None and not _url_known(api_url):
             return NotInTable(f"the price table knows no provider at {api_url}")
         return NotInTable(f"model '{model}' is not in the price table for {where}")
+    _loaded.set()
     return TableEntry(found.provider.id, found.model.id, found.model_price)
 
 
@@ -104,12 +109,16 @@ def _url_known(api_url: str) -> bool:
 
 
 def table_loaded() -> bool:
-    return "genai_prices.data" in sys.modules
+    """Whether looking a model up is quick: the table has been imported, completely (a module
+    another thread is still importing is already in `sys.modules`, so that cannot tell)."""
+    return _loaded.is_set()
 
 
 def load_table() -> None:
     """Import the table (about half a second, once per process): run it off the event loop."""
     import genai_prices.data  # noqa: F401
+
+    _loaded.set()
 
 
 def table_version() -> str:

@@ -8,7 +8,6 @@ package (found with `importlib.util.find_spec`, never imported: its `__init__` p
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import codecs
 import importlib
@@ -20,10 +19,9 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from llm_orc.providers.base import (
     FinishReason,
@@ -33,6 +31,9 @@ from llm_orc.providers.base import (
     ProviderUnavailableError,
     TextSink,
 )
+
+if TYPE_CHECKING:  # imported when a model runs: `llm-orc validate` only asks about the provider
+    from concurrent.futures import ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
 
@@ -418,6 +419,8 @@ def wait_idle(timeout: float) -> bool:
 
 
 def _worker() -> ThreadPoolExecutor:
+    from concurrent.futures import ThreadPoolExecutor
+
     global _executor
     with _models_lock:
         if _executor is None:
@@ -582,6 +585,8 @@ class LocalProvider:
         self.last_stats: LocalStats | None = None
 
     async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         cancelled = threading.Event()
         sink_errors: list[BaseException] = []

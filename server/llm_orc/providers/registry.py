@@ -12,7 +12,6 @@ never used on another. A ready instance given to `register_provider` is shared a
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import logging
@@ -20,9 +19,12 @@ import weakref
 from collections.abc import AsyncGenerator
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from llm_orc.providers.base import Provider, ProviderUnavailableError
+
+if TYPE_CHECKING:
+    import asyncio  # imported where a loop is asked for: `llm-orc validate` never needs it
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +140,8 @@ def _new_instance(name: str) -> Provider:
 
 def get_provider(name: str) -> Provider:
     """Provider NAME's instance for the running event loop (outside one: the process's)."""
+    import asyncio
+
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -188,6 +192,8 @@ async def _aclose_all(providers: _LoopProviders) -> None:
 
 async def close_providers() -> None:
     """Close the running loop's provider instances now (later use creates new ones)."""
+    import asyncio
+
     providers = _per_loop.pop(asyncio.get_running_loop(), None)
     if providers is None:
         return

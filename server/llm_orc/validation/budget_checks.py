@@ -1,6 +1,10 @@
 """unknown-cost (warning): an ensemble with a `max_cost` whose agents include one whose cost
 cannot be known (a model without a price). The budget counts such an agent as 0, so it could
-spend without the budget seeing it: the warning says so, and which price to set."""
+spend without the budget seeing it: the warning says so, and which price to set.
+
+Telling needs the price table, whose import takes about half a second once per process; a
+caller that must not wait (the language server, on a keystroke) can have the agents that need
+it left out until the table is loaded, and is told so."""
 
 from __future__ import annotations
 
@@ -20,12 +24,19 @@ def budget_diagnostics(
     agents: Sequence[AgentView],
     source: SourceMap,
     profiles: Mapping[str, ModelProfile],
-) -> list[Diagnostic]:
+    *,
+    wait_for_prices: bool = True,
+) -> tuple[list[Diagnostic], bool]:
+    """The unknown-cost warnings, and whether some agent was left out because it needs the
+    price table, which is not loaded yet and WAIT_FOR_PRICES is False."""
     max_cost = data.get("max_cost") if isinstance(data, dict) else None
     if isinstance(max_cost, bool) or not isinstance(max_cost, int | float):
-        return []
-    from llm_orc.pricing.cost import PRICE_FIELDS, pricing_for
+        return [], False
+    from llm_orc.pricing.cost import PRICE_FIELDS, needs_table, pricing_for
+    from llm_orc.pricing.table import table_loaded
 
+    waits = not wait_for_prices and not table_loaded()
+    deferred = False
     out: list[Diagnostic] = []
     for agent in agents:
         body = agent.body
@@ -39,6 +50,9 @@ def budget_diagnostics(
         prices = {
             kind: getattr(profile, field) if own else None for kind, field in PRICE_FIELDS.items()
         }
+        if waits and needs_table(provider, prices):
+            deferred = True
+            continue
         pricing = pricing_for(
             provider,
             model,
@@ -56,7 +70,7 @@ def budget_diagnostics(
         out.append(
             Diagnostic("unknown-cost", text, source.key_range(agent.path(key)), Severity.WARNING)
         )
-    return out
+    return out, deferred
 
 
 def _text(value: Any) -> str | None:

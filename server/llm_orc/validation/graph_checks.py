@@ -194,15 +194,17 @@ def _cycle_diagnostics(first: Mapping[str, AgentView], source: SourceMap) -> lis
 
     With duplicate names, the first agent of a name stands for it (the duplicate is reported).
     """
-    graph: dict[str, list[str]] = {}
+    graph = {name: [dep for dep, _ in agent.deps] for name, agent in first.items()}
+    cycles = find_cycles(graph)
+    if not cycles:
+        return []
     edge_at: dict[tuple[str, str], Path] = {}
     for name, agent in first.items():
-        graph[name] = [dep for dep, _ in agent.deps]
         for dep, at in agent.deps:
             edge_at.setdefault((name, dep), agent.path(*at))
     out: list[Diagnostic] = []
     flagged: set[tuple[str, str]] = set()
-    for cycle in find_cycles(graph):
+    for cycle in cycles:
         message = "dependency cycle: " + " -> ".join((*cycle, cycle[0]))
         successor = dict(zip(cycle, (*cycle[1:], cycle[0]), strict=True))
         for name in cycle:

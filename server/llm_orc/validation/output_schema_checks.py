@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from llm_orc.validation.diagnostics import Diagnostic
 from llm_orc.validation.graph_checks import AgentView
 from llm_orc.validation.yaml_index import SourceMap
@@ -19,6 +16,9 @@ def output_schema_diagnostics(agents: Sequence[AgentView], source: SourceMap) ->
         schema = agent.body.get("output_schema")
         if not isinstance(schema, dict):
             continue  # the ensemble schema reports a non-mapping
+        from jsonschema import Draft202012Validator  # only for ensembles that use output_schema
+        from jsonschema.exceptions import SchemaError
+
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as error:

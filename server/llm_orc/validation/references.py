@@ -6,8 +6,6 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-
 from llm_orc.config.profiles import SECRET_OPTION
 from llm_orc.validation.diagnostics import Diagnostic, Severity
 from llm_orc.validation.graph_checks import AgentView
@@ -15,6 +13,8 @@ from llm_orc.validation.wording import did_you_mean, near_miss
 from llm_orc.validation.yaml_index import Path, SourceMap
 
 if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+
     from llm_orc.config.profiles import ModelProfile
 
 PLACEHOLDER = re.compile(r"\{(input|deps\.([^{}]+))\}")
@@ -39,6 +39,7 @@ def profile_diagnostics(
     UNLOADED: configuration files whose profiles could not be loaded, named in unknown-profile
     messages (so an unreadable config.yaml is not mistaken for a misspelt name)."""
     out: list[Diagnostic] = []
+    unavailable: dict[str, str | None] = {}  # asked once per provider, not once per agent
     for agent in agents:
         for key in _PROFILE_KEYS:
             name = agent.body.get(key)
@@ -58,7 +59,9 @@ def profile_diagnostics(
             if providers is None or overridden or provider is None:
                 continue
             if provider in providers:
-                missing = _unavailable(provider)
+                if provider not in unavailable:
+                    unavailable[provider] = _unavailable(provider)
+                missing = unavailable[provider]
                 if missing is not None:
                     text = f"profile '{name}' cannot run here: {missing}"
                     out.append(Diagnostic("provider-unavailable", text, source.value_range(at)))
@@ -181,6 +184,8 @@ _OPTION_VALIDATORS: dict[str, tuple[int, Draft202012Validator]] = {}
 
 
 def _options_validator(provider: str, schema: dict[str, Any]) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # only for options that are written
+
     cached = _OPTION_VALIDATORS.get(provider)
     if cached is None or cached[0] != id(schema):
         cached = _OPTION_VALIDATORS[provider] = (id(schema), Draft202012Validator(schema))

@@ -12,15 +12,11 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator, ValidationError
-from jsonschema.protocols import Validator
-from jsonschema.validators import extend
+from typing import TYPE_CHECKING, Any
 
 from llm_orc.schemas import SchemaName, load_schema
 from llm_orc.validation.diagnostics import Diagnostic, Range, Severity
-from llm_orc.validation.schema_fastpath import MARKERS, FastSchema
+from llm_orc.validation.schema_fastpath import MARKERS, Check, FastSchema
 from llm_orc.validation.wording import (
     clause,
     did_you_mean,
@@ -30,6 +26,10 @@ from llm_orc.validation.wording import (
     show,
 )
 from llm_orc.validation.yaml_index import Path, SourceMap
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
 
 _IGNORED, _UNSUPPORTED = MARKERS
 _MAX_LISTED_KEYS = 10
@@ -53,15 +53,33 @@ class CompiledSchema:
 
 
 def _marker(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     if value is True:
         yield ValidationError("marked by the schema")
 
 
 @cache
+def fast_schema(name: SchemaName) -> FastSchema:
+    """The compiled checks of `schema/NAME.schema.json` (cached)."""
+    return FastSchema(load_schema(name))
+
+
+@cache
+def _document_check(name: SchemaName) -> Check | None:
+    """Whether a whole document is valid, without jsonschema (None: ask jsonschema)."""
+    return fast_schema(name).check(load_schema(name))
+
+
+@cache
 def compiled_schema(name: SchemaName) -> CompiledSchema:
-    """The cached validator for `schema/NAME.schema.json`."""
+    """The cached validator for `schema/NAME.schema.json` (jsonschema is imported here, the
+    first time a document is not valid: a valid one never needs it)."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
+
     schema = load_schema(name)
-    fast = FastSchema(schema)
+    fast = fast_schema(name)
     plain_items = Draft202012Validator.VALIDATORS["items"]
 
     def items(
@@ -114,6 +132,9 @@ def schema_diagnostics(
     ROOT_NOUN names the document in messages ("the ensemble"); ITEM_NOUNS names the entries of
     a list or mapping by its key (`agents` -> "agent").
     """
+    valid = _document_check(name)
+    if valid is not None and valid(data):
+        return []
     compiled = compiled_schema(name)
     converter = _Converter(
         data, source, compiled.conditions, compiled.open_objects, root_noun, item_nouns

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from llm_orc.validation.budget_checks import budget_diagnostics
 from llm_orc.validation.diagnostics import Diagnostic
-from llm_orc.validation.graph_checks import agent_views, graph_diagnostics
+from llm_orc.validation.graph_checks import AgentView, agent_views, graph_diagnostics
 from llm_orc.validation.json_values import non_json_diagnostics
 from llm_orc.validation.output_schema_checks import output_schema_diagnostics
 from llm_orc.validation.references import (
@@ -41,6 +41,17 @@ class ValidationReport:
     """The constructed Python document; None if the YAML did not parse or was empty."""
     source: SourceMap = field(default_factory=SourceMap.without_positions)
     """Where each path of DATA is written (for checks that span files, such as fallbacks)."""
+    waits_for_prices: bool = False
+    """True when a check that needs the price table was left out because the table was not
+    loaded yet (asked with `wait_for_prices=False`): validate again once it is
+    (`llm_orc.pricing.table.load_table`)."""
+    views: list[AgentView] | None = field(default=None, compare=False, repr=False)
+    """The agents the checks looked at, kept for the checks that follow (see `agents`)."""
+
+    @property
+    def agents(self) -> list[AgentView]:
+        """DATA's agent mappings (read once per validation, for every check)."""
+        return agent_views(self.data) if self.views is None else self.views
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -58,19 +69,33 @@ def validate_ensemble_text(
     profiles: Mapping[str, ModelProfile] | None = None,
     providers: Collection[str] | None = None,
     unloaded: Sequence[str] = (),
+    wait_for_prices: bool = True,
 ) -> ValidationReport:
     """Check an ensemble file's text.
 
     PROFILES (the profiles in effect) enables the unknown-profile checks and PROVIDERS (usually
     `llm_orc.providers.registry.provider_names()`) the unknown-provider checks; None skips them.
     UNLOADED names the configuration files whose profiles could not be loaded, which an
-    unknown-profile message then mentions (the profile may be defined there).
+    unknown-profile message then mentions (the profile may be defined there). Without
+    WAIT_FOR_PRICES, checks that need the price table while it is not loaded are left out
+    (the report's `waits_for_prices` says so) instead of importing it on this thread.
     """
     parsed = parse_yaml(text)
     if not parsed.has_document:
         return _report(parsed.diagnostics, None, parsed.source)
-    found = _ensemble_diagnostics(parsed.data, parsed.source, profiles, providers, unloaded)
-    return _report([*parsed.diagnostics, *found], parsed.data, parsed.source)
+    agents = agent_views(parsed.data)
+    found, waits = _ensemble_diagnostics(
+        parsed.data,
+        agents,
+        parsed.source,
+        profiles,
+        providers,
+        unloaded,
+        finite=parsed.finite,
+        wait_for_prices=wait_for_prices,
+    )
+    report = _report([*parsed.diagnostics, *found], parsed.data, parsed.source, agents)
+    return replace(report, waits_for_prices=True) if waits else report
 
 
 def validate_ensemble_data(
@@ -81,7 +106,9 @@ def validate_ensemble_data(
 ) -> ValidationReport:
     """The same checks for an ensemble built in code; every range is 0:0-0:0."""
     source = SourceMap.without_positions()
-    return _report(_ensemble_diagnostics(data, source, profiles, providers, ()), data, source)
+    agents = agent_views(data)
+    found, _ = _ensemble_diagnostics(data, agents, source, profiles, providers, ())
+    return _report(found, data, source, agents)
 
 
 def validate_profiles_text(
@@ -100,40 +127,56 @@ def validate_profiles_text(
     )
     if providers is not None:
         found += profiles_file_provider_diagnostics(parsed.data, parsed.source, providers)
-    found += non_json_diagnostics(parsed.data, parsed.source)
+    if not parsed.finite:
+        found += non_json_diagnostics(parsed.data, parsed.source)
     return _report([*parsed.diagnostics, *found], parsed.data, parsed.source)
 
 
 def _ensemble_diagnostics(
     data: Any,
+    agents: list[AgentView],
     source: SourceMap,
     profiles: Mapping[str, ModelProfile] | None,
     providers: Collection[str] | None,
     unloaded: Sequence[str],
-) -> list[Diagnostic]:
+    *,
+    finite: bool = False,
+    wait_for_prices: bool = True,
+) -> tuple[list[Diagnostic], bool]:
+    """Every check of an ensemble document (FINITE: its YAML holds no NaN or infinity), and
+    whether a check was left out until the price table is loaded."""
+    waits = False
     out = schema_diagnostics(
         "ensemble", data, source, root_noun="the ensemble", item_nouns=_ENSEMBLE_NOUNS
     )
-    agents = agent_views(data)
     out += graph_diagnostics(agents, source)
     if profiles is not None:
         out += profile_diagnostics(agents, source, profiles, providers, unloaded)
         out += fallback_diagnostics(agents, source, profiles)
-        out += budget_diagnostics(data, agents, source, profiles)
+        budget, waits = budget_diagnostics(
+            data, agents, source, profiles, wait_for_prices=wait_for_prices
+        )
+        out += budget
     if providers is not None:
         out += provider_diagnostics(agents, source, providers)
         out += agent_option_diagnostics(agents, source, profiles, providers)
     out += placeholder_diagnostics(agents, source)
     out += output_schema_diagnostics(agents, source)
-    out += non_json_diagnostics(data, source)
-    return out
+    if not finite:
+        out += non_json_diagnostics(data, source)
+    return out, waits
 
 
-def _report(diagnostics: list[Diagnostic], data: Any, source: SourceMap) -> ValidationReport:
+def _report(
+    diagnostics: list[Diagnostic],
+    data: Any,
+    source: SourceMap,
+    agents: list[AgentView] | None = None,
+) -> ValidationReport:
     """Sorted, without repeats, and every range inside the text (an editor can show each)."""
     unique = [_inside(diagnostic, source) for diagnostic in dict.fromkeys(diagnostics)]
     unique.sort(key=lambda diagnostic: (diagnostic.range.start, diagnostic.range.end))
-    return ValidationReport(unique, data, source)
+    return ValidationReport(unique, data, source, views=agents)
 
 
 def _inside(diagnostic: Diagnostic, source: SourceMap) -> Diagnostic:

@@ -13,6 +13,7 @@ PyYAML's safe constructors and merge-key semantics, with three guards a hostile 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -108,6 +109,9 @@ class Builder:
         """Values that could not be constructed, by id() of their node (each reported once)."""
         self.non_text_keys: dict[int, tuple[Node, Any]] = {}
         """Keys that are not text, by id() of their node, with what they were read as."""
+        self.finite = True
+        """False once a value may be a NaN or an infinity (so the not-json walk can be skipped
+        when no value is)."""
 
     def build(self, node: Node, path: Path, key: Node | None) -> Any:
         self._entries[path] = (key, node)
@@ -144,15 +148,19 @@ class Builder:
         try:
             if constructor is None:  # !!binary, unknown tags
                 return self._loader.construct_object(node, True)
-            return constructor(self._loader, node)
+            value = constructor(self._loader, node)
         except _CONSTRUCT_ERRORS as exc:
             self._problem(node, exc)
             return node.value
+        if isinstance(value, float) and not math.isfinite(value):
+            self.finite = False
+        return value
 
     def _tagged(self, node: Node, path: Path) -> Any:
         """A collection with another tag (!!set, !!omap, unknown ones), built by PyYAML."""
         ident = id(node)
         self._sizes[ident] = self._measure(node, path)
+        self.finite = False  # PyYAML constructs its values: they are not looked at here
         try:
             value = self._loader.construct_object(node, True)
         except _CONSTRUCT_ERRORS as exc:

@@ -18,13 +18,15 @@ from typing import Any
 
 import yaml
 from yaml.error import Mark, MarkedYAMLError, YAMLError
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from llm_orc.validation.diagnostics import Diagnostic, Position, Range, RelatedLocation
 from llm_orc.validation.wording import kind_of
 from llm_orc.validation.yaml_builder import (
     EXPANSION_LIMIT,
+    MAP,
+    SEQ,
     STR,
     Builder,
     ExpansionRefused,
@@ -34,16 +36,45 @@ from llm_orc.validation.yaml_builder import (
 
 __all__ = ["Located", "ParsedYaml", "Path", "SourceMap", "parse_yaml", "read_header"]
 
-_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = (
-    yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-)
+_RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = yaml.SafeLoader.yaml_implicit_resolvers
+_ANY_START = tuple(_RESOLVERS.get(None, ()))
+_BY_START = {start: (*found, *_ANY_START) for start, found in _RESOLVERS.items() if start}
+_BY_START[""] = (*_RESOLVERS.get("", ()), *_ANY_START)
+
+
+def _resolve(self: Any, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+    """PyYAML's `resolve` for its safe loaders, without the work it repeats on every node (the
+    composer asks for each one: a tenth of a 500-agent parse). Those loaders have no path
+    resolvers, so a tag follows from the kind and, for a plain scalar, the implicit resolvers
+    of its first character."""
+    if kind is ScalarNode:
+        if implicit[0]:
+            for tag, regexp in _BY_START.get(value[:1], _ANY_START):
+                if regexp.match(value):
+                    return tag
+        return STR
+    return SEQ if kind is SequenceNode else MAP
+
+
+class _PyLoader(yaml.SafeLoader):
+    resolve = _resolve
+
+
+assert not yaml.SafeLoader.yaml_path_resolvers, "path resolvers would change the tags"
+_Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = _PyLoader
+if yaml.__with_libyaml__:
+
+    class _CLoader(yaml.CSafeLoader):
+        resolve = _resolve
+
+    _Loader = _CLoader
 _NULL = "tag:yaml.org,2002:null"
 # The line breaks YAML counts (and so the line numbers in PyYAML's and libyaml's marks), and
 # those LSP clients count (every range here is in LSP lines).
 _YAML_LINE_BREAK = re.compile(r"(\r\n|[\n\r\x85\u2028\u2029])")
 _LSP_LINE_BREAK = re.compile(r"(\r\n|[\n\r])")
 _YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
-_NOT_LSP_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_ASCII_NOT_LSP_BREAKS = "\v\f\x1c\x1d\x1e"
 _ORIGIN = Range.at(0, 0, 0, 0)
 _SHOWN_KEY = 40
 _SAFE_DEPTH = 1000
@@ -72,7 +103,7 @@ class SourceMap:
         self._lines: list[str] | None = None
         self._starts: list[int] = [0]
         self._yaml_starts: list[int] | None = None
-        self._yaml_only_breaks = text is not None and _YAML_ONLY_BREAKS.search(text) is not None
+        self._yaml_only_breaks = text is not None and _has_yaml_only_breaks(text)
 
     @classmethod
     def without_positions(cls) -> SourceMap:
@@ -210,7 +241,8 @@ class SourceMap:
         """The text's LSP lines (with their breaks) and where each starts, computed once."""
         if self._lines is None:
             text = self._text or ""
-            if _NOT_LSP_BREAKS.search(text):  # str.splitlines would split where LSP does not
+            if self._yaml_only_breaks or any(brk in text for brk in _ASCII_NOT_LSP_BREAKS):
+                # str.splitlines would split where LSP does not
                 self._lines = _split_keeping(text, _LSP_LINE_BREAK)
             else:
                 self._lines = text.splitlines(keepends=True)
@@ -239,6 +271,11 @@ class SourceMap:
         return Position(line, offset - self._starts[line])
 
 
+def _has_yaml_only_breaks(text: str) -> bool:
+    """Whether TEXT holds U+0085, U+2028 or U+2029 (ASCII text, the usual case, cannot)."""
+    return not text.isascii() and _YAML_ONLY_BREAKS.search(text) is not None
+
+
 def _split_keeping(text: str, breaks: re.Pattern[str]) -> list[str]:
     """TEXT split after each match of BREAKS, the breaks kept."""
     parts = breaks.split(text)
@@ -261,6 +298,9 @@ class ParsedYaml:
     diagnostics: list[Diagnostic]
     has_document: bool
     """False on a syntax error, an unreadable value or an empty document: nothing to check."""
+    finite: bool = False
+    """True when no value of DATA can be a NaN or an infinity (the not-json check has nothing
+    to find); False when one is, or may be."""
 
 
 def parse_yaml(text: str) -> ParsedYaml:
@@ -287,7 +327,9 @@ def parse_yaml(text: str) -> ParsedYaml:
     except MarkedYAMLError as exc:
         return ParsedYaml(None, source, [_syntax_error(exc, source)], has_document=False)
     except ReaderError as exc:
-        error = _reader_error(exc, text, source, byte_offsets=loader_class is not yaml.SafeLoader)
+        error = _reader_error(
+            exc, text, source, byte_offsets=not issubclass(loader_class, yaml.SafeLoader)
+        )
         return ParsedYaml(None, source, [error], has_document=False)
     except UnicodeEncodeError as exc:  # libyaml reads UTF-8: a lone surrogate cannot be encoded
         return ParsedYaml(None, source, [_unencodable(exc, text, source)], has_document=False)
@@ -307,7 +349,7 @@ def parse_yaml(text: str) -> ParsedYaml:
     diagnostics = [_duplicate(first, second, source) for first, second in builder.duplicates]
     keys = builder.non_text_keys.values()
     diagnostics += [_non_text_key(node, key, source) for node, key in keys]
-    return ParsedYaml(data, source, diagnostics, has_document=True)
+    return ParsedYaml(data, source, diagnostics, has_document=True, finite=builder.finite)
 
 
 def read_header(text: str, keys: Collection[str]) -> dict[str, str] | None:
@@ -392,16 +434,16 @@ def _loader_for(text: str) -> type[yaml.SafeLoader] | type[yaml.CSafeLoader]:
     libyaml's composer overflows the C stack (a segfault, fatal to a language server) on
     thousands of nested `[`/`{` or of `- ` on one line; PyYAML's own raises RecursionError.
     """
-    if _Loader is yaml.SafeLoader:
+    if issubclass(_Loader, yaml.SafeLoader):
         return _Loader
     if text.count("[") + text.count("{") > _SAFE_DEPTH:
         # Brackets alone, as bytes (no UTF-8 multi-byte sequence holds an ASCII byte).
         brackets = text.encode("utf-8", "surrogatepass").translate(None, _NOT_BRACKET_BYTES)
         if max(accumulate(map(_BRACKET_STEP.__getitem__, brackets))) > _SAFE_DEPTH:
-            return yaml.SafeLoader
+            return _PyLoader
     indicators = sum(map(text.count, _INDICATORS))
     if indicators > _SAFE_DEPTH and _INDICATOR_RUN.search(text):
-        return yaml.SafeLoader
+        return _PyLoader
     return _Loader
 
 

@@ -37,3 +37,11 @@ def test_nan_in_a_profiles_file_is_an_error_and_aliases_are_walked_once() -> Non
     assert diagnostic.code == "not-json" and diagnostic.range.start.line in (1, 2)
     finite = body.replace(".nan", "0.5")
     assert validate_profiles_text(f"model_profiles:\n  p: {finite}\n").diagnostics == []
+
+
+def test_a_document_without_nan_or_infinity_reads_as_finite() -> None:
+    from llm_orc.validation.yaml_index import parse_yaml
+
+    assert parse_yaml("a: 1.5\nb: [x, 2]\n").finite
+    assert not parse_yaml("a: [1, -.inf]\n").finite
+    assert not parse_yaml("a: !!set {x}\n").finite

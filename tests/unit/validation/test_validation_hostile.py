@@ -22,7 +22,7 @@ from llm_orc.validation.yaml_index import parse_yaml, read_header
 def either_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     if request.param == "libyaml" and not yaml.__with_libyaml__:
         pytest.skip("PyYAML was built without libyaml")
-    loader = yaml.CSafeLoader if request.param == "libyaml" else yaml.SafeLoader
+    loader = yaml_index._CLoader if request.param == "libyaml" else yaml_index._PyLoader
     monkeypatch.setattr(yaml_index, "_Loader", loader)
 
 

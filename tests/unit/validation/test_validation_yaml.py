@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from diagnostic_asserts import assert_diag, assert_only, span
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from llm_orc.validation import Severity, validate_ensemble_text, yaml_index
 from llm_orc.validation.yaml_index import parse_yaml
@@ -15,7 +16,7 @@ def either_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     """Run a test with libyaml's loader and with PyYAML's pure-Python fallback: same positions."""
     if request.param == "libyaml" and not yaml.__with_libyaml__:
         pytest.skip("PyYAML was built without libyaml")
-    loader = yaml.CSafeLoader if request.param == "libyaml" else yaml.SafeLoader
+    loader = yaml_index._CLoader if request.param == "libyaml" else yaml_index._PyLoader
     monkeypatch.setattr(yaml_index, "_Loader", loader)
 
 
@@ -182,3 +183,40 @@ def test_absurd_nesting_is_an_error_not_a_crash(text: str) -> None:
     report = validate_ensemble_text(text)
     assert_only(report, "yaml-syntax")
     assert report.diagnostics[0].message == "the document nests too deeply"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "~",
+        "null",
+        "Null",
+        "yes",
+        "No",
+        "on",
+        "true",
+        "0x1f",
+        "0o17",
+        "1_000",
+        "-1.5e3",
+        ".inf",
+        "-.NaN",
+        "2024-01-02",
+        "2024-01-02T03:04:05Z",
+        "<<",
+        "=",
+        "name",
+        "agent-1",
+        "1.2.3",
+        "+12",
+    ],
+)
+def test_the_quick_resolver_tags_every_scalar_as_pyyaml_does(value: str) -> None:
+    mine, pyyaml = yaml_index._PyLoader(""), yaml.SafeLoader("")
+    for implicit in ((True, False), (False, True), (False, False)):
+        assert mine.resolve(ScalarNode, value, implicit) == pyyaml.resolve(
+            ScalarNode, value, implicit
+        )
+    for kind in (SequenceNode, MappingNode):
+        assert mine.resolve(kind, None, (True, False)) == pyyaml.resolve(kind, None, (True, False))

@@ -4,6 +4,11 @@ Validation starts as soon as a change arrives (no fixed delay); changes that arr
 document is being checked are coalesced into one more check of the newest text, and a result
 for a superseded version is dropped. Clients that declare pull diagnostics are answered on
 request instead of pushed to.
+
+The price table (about half a second to import, once per process) is never loaded on the event
+loop: a document whose budget check needs it is checked without that check, the table is
+loaded in a thread, and the document is checked again (and its diagnostics published again, or
+a pulling client asked to refresh) once it is.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from pygls.workspace import TextDocument
 from llm_orc.config.workspace import Workspace
 from llm_orc.lsp.conversions import to_lsp_diagnostic
 from llm_orc.lsp.documents import DocumentKind
-from llm_orc.validation import validate_profiles_text
+from llm_orc.pricing.table import load_table
+from llm_orc.validation import ValidationReport, validate_profiles_text
 
 if TYPE_CHECKING:
     from llm_orc.lsp.server import LlmOrcLanguageServer
@@ -26,17 +32,20 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def document_diagnostics(
-    document: TextDocument, kind: DocumentKind, workspace: Workspace
-) -> list[types.Diagnostic]:
-    """The diagnostics of DOCUMENT as the editor shows them (pure: no I/O beyond the config)."""
+def document_report(
+    document: TextDocument, kind: DocumentKind, workspace: Workspace, *, wait_for_prices: bool
+) -> ValidationReport | None:
+    """The validator's report on DOCUMENT (pure: no I/O beyond the config); None when it is
+    not an llm-orc document."""
     if kind is DocumentKind.ENSEMBLE:
-        report = workspace.validate_text(document.source)
-    elif kind is DocumentKind.PROFILES:
-        report = validate_profiles_text(document.source)
-    else:
-        return []
-    return [to_lsp_diagnostic(document, diagnostic) for diagnostic in report.diagnostics]
+        return workspace.validate_text(document.source, wait_for_prices=wait_for_prices)
+    if kind is DocumentKind.PROFILES:
+        return validate_profiles_text(document.source)
+    return None
+
+
+def _release(_: object) -> None:
+    """Nothing: called later with a report, so that it is freed after the answer is sent."""
 
 
 class DiagnosticsFeature:
@@ -47,6 +56,11 @@ class DiagnosticsFeature:
         self._checking: dict[str, asyncio.Task[None]] = {}
         self._stale: set[str] = set()
         self._pulled: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+        self._prices: asyncio.Task[None] | None = None
+        """Loading the price table, once (None: not asked for yet)."""
+        self._prices_tried = False
+        self._after_prices: set[str] = set()
+        """Documents checked without the checks that need the price table."""
 
     # -- document events ----------------------------------------------------------------------
 
@@ -119,12 +133,54 @@ class DiagnosticsFeature:
         if path is None:
             return []
         try:
-            return document_diagnostics(
-                document, self.server.kind_of(document.uri), self.server.workspaces.for_path(path)
+            report = document_report(
+                document,
+                self.server.kind_of(document.uri),
+                self.server.workspaces.for_path(path),
+                wait_for_prices=self._wait_for_prices(),
             )
+            if report is None:
+                return []
+            items = [to_lsp_diagnostic(document, diagnostic) for diagnostic in report.diagnostics]
         except Exception:  # a bug here must not take the editor's diagnostics down
             logger.exception("validating %s failed", document.uri)
             return []
+        if report.waits_for_prices:
+            self._check_after_prices(document.uri)
+        # Freeing a 500-agent report takes a few milliseconds: after the answer has gone out.
+        asyncio.get_running_loop().call_soon(_release, report)
+        return items
+
+    # -- the price table ----------------------------------------------------------------------
+
+    def _wait_for_prices(self) -> bool:
+        """Whether a check may load the price table itself: once the thread has tried (then it
+        is quick, or fails as it would have anyway), or when a pulling client cannot be asked
+        to pull again."""
+        if self._prices_tried:
+            return True
+        server = self.server
+        return server.uses_pull_diagnostics and not server.client_supports_diagnostic_refresh
+
+    def _check_after_prices(self, uri: str) -> None:
+        self._after_prices.add(uri)
+        if self._prices is None:
+            self._prices = self.server.start_task(self._load_prices(), "price table")
+
+    async def _load_prices(self) -> None:
+        """Load the price table in a thread, then check again what was checked without it."""
+        try:
+            await asyncio.to_thread(load_table)
+        finally:
+            self._prices_tried = True
+            waiting, self._after_prices = self._after_prices, set()
+            for uri in waiting:
+                self._pulled.pop(uri, None)
+            if self.server.uses_pull_diagnostics:
+                self.server.workspace_diagnostic_refresh(None)
+            else:
+                for uri in waiting:
+                    self.document_changed(uri)
 
     def _publish(self, uri: str, version: int | None, items: list[types.Diagnostic]) -> None:
         self.server.text_document_publish_diagnostics(

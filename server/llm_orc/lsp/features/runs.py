@@ -230,13 +230,14 @@ def _ensemble_path(ref: str, root: Path) -> Path | None:
 
 def _load(ls: LlmOrcLanguageServer, workspace: Workspace, path: Path) -> Ensemble:
     """The ensemble at PATH as the editor has it: an open document's current text, else the
-    file. Either way it goes through the workspace's validator."""
+    file. Either way it goes through the workspace's validator (errors only: no warning is
+    shown here, so the price table's import is left to the run, which does it in a thread)."""
     document = _open_document(ls, path)
     if document is None:
         if not path.is_file():
             raise LlmOrcError(f"{display_path(path)}: no such ensemble file")
-        return workspace.load_ensemble_file(path)
-    report = workspace.validate_text(document.source)
+        return workspace.load_ensemble_file(path, wait_for_prices=False)
+    report = workspace.validate_text(document.source, wait_for_prices=False)
     if not report.ok:
         raise InvalidEnsembleError(display_path(path), report.diagnostics)
     return Ensemble.from_document(report.data, source=path)
