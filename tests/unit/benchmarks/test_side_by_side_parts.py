@@ -243,3 +243,19 @@ def test_a_quick_run_measures_nothing_and_says_why(capsys: pytest.CaptureFixture
     [entry] = result.details["not_measured"]
     assert "--quick" in entry["reason"]
     assert "NOT MEASURED" in capsys.readouterr().err
+
+
+def test_the_bare_sdk_floor_sends_every_request_at_once_and_is_recorded() -> None:
+    from harness import BenchmarkResult
+
+    result = BenchmarkResult("side_by_side", "test", parameters={})
+    shape = shapes.fan_out(5, 0.2)
+    with LatencyServer([model_for(0.2)]) as server:
+        floor = bench._bare_sdk(result, shape, server)
+        served = server.snapshot()
+    assert floor is not None and floor >= 0.2  # every answer takes the latency
+    assert len(served) == 6 and all(s.stream for s in served)  # a warm-up, then the five
+    assert peak_in_flight(served) == 5
+    [figure] = result.figures
+    assert figure.name == "fan-out-5: bare openai SDK, 5 requests at once / one call"
+    assert figure.value == pytest.approx(floor / 0.2)
