@@ -45,8 +45,10 @@ NAME = "lsp"
 TITLE = "Language server over stdio (pygls client, real server process)"
 
 SIZES = (10, 100, 500)
-TARGET_DIAGNOSTICS_MS = 50.0
-"""didChange → diagnostics p95 at 500 agents."""
+TARGET_DIAGNOSTICS_MS = 30.0
+"""didChange → diagnostics p95 at 500 agents, on an idle server (issue 11's target)."""
+TARGET_BUSY_DIAGNOSTICS_MS = 50.0
+"""The same while runs or the embedded model generate in the server."""
 TARGET_CODE_ACTION_MS = 20.0
 TARGET_FIRST_DELTA_MS = 100.0
 TARGET_DELTAS_PER_SECOND = 30.0
@@ -385,7 +387,7 @@ async def _measure(result: BenchmarkResult, settings: Settings, base: Path) -> N
             if busy["runs_still_running_at_the_end"] < settings.busy_runs:
                 note += f"; only {busy['runs_still_running_at_the_end']} still running at the end"
             for size, seconds in busy.pop("diagnostics").items():
-                target = TARGET_DIAGNOSTICS_MS if size == 500 else None
+                target = TARGET_BUSY_DIAGNOSTICS_MS if size == 500 else None
                 label = f"didChange→diagnostics while runs generate, {size} agents"
                 record(f"diagnostics_while_running_{size}", label, seconds, target, note=note)
             record(
@@ -402,7 +404,7 @@ async def _measure(result: BenchmarkResult, settings: Settings, base: Path) -> N
                 if not local["runs_still_running_at_the_end"]:
                     note += " (it finished before the measurements did)"
                 for size, seconds in local.pop("diagnostics").items():
-                    target = TARGET_DIAGNOSTICS_MS if size == 500 else None
+                    target = TARGET_BUSY_DIAGNOSTICS_MS if size == 500 else None
                     label = f"didChange→diagnostics while the local model generates, {size} agents"
                     record(f"diagnostics_while_local_{size}", label, seconds, target, note=note)
                 record(
