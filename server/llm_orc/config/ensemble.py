@@ -33,9 +33,10 @@ Name = Annotated[str, Field(min_length=1)]
 
 
 class _StrictModel(BaseModel):
-    """Frozen, no unknown fields; every construction error is one `InvalidFieldError`."""
+    """Frozen, no unknown fields; every construction error is one `InvalidFieldError`. A NaN or
+    an infinity stays one in `to_document` (never null), so the validator refuses it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="constants")
     noun: ClassVar[str] = "value"
 
     if not TYPE_CHECKING:  # type checkers keep the field-by-field __init__ pydantic declares

@@ -4,6 +4,7 @@ reject a NaN (`.nan` compares unequal to every bound) or an infinity."""
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -14,6 +15,8 @@ from llm_orc.validation.yaml_index import Path, SourceMap
 def non_json_diagnostics(data: Any, source: SourceMap) -> list[Diagnostic]:
     """not-json: every `.nan`, `.inf` or `-.inf`, on its value. Each container is visited once
     (YAML aliases share them, and may refer to themselves)."""
+    if _plainly_json(data):
+        return []
     out: list[Diagnostic] = []
     seen: set[int] = set()
     stack: list[tuple[Path, Any]] = [((), data)]
@@ -33,3 +36,14 @@ def non_json_diagnostics(data: Any, source: SourceMap) -> list[Diagnostic]:
                 ((*path, key), item) for key, item in items if isinstance(item, dict | list | float)
             )
     return out
+
+
+def _plainly_json(data: Any) -> bool:
+    """True when the C JSON encoder takes DATA whole with NaN and infinities refused: then no
+    value can be one, and the walk has nothing to find. Anything it refuses (a non-finite
+    float, a cycle, a type JSON lacks, deep nesting) goes to the walk, which says where."""
+    try:
+        json.dumps(data, allow_nan=False)
+    except (ValueError, TypeError, RecursionError):
+        return False
+    return True

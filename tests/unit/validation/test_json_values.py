@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from llm_orc.errors import InvalidEnsembleError
+from llm_orc.execution.runner import prepare_run
 from llm_orc.validation import validate_ensemble_text, validate_profiles_text
 from llm_orc.validation.diagnostics import Diagnostic
+from support.ensembles import agent, ensemble, scripted_profiles
 
 
 def _found(diagnostics: list[Diagnostic]) -> list[tuple[str, int, int]]:
@@ -45,3 +50,12 @@ def test_a_document_without_nan_or_infinity_reads_as_finite() -> None:
     assert parse_yaml("a: 1.5\nb: [x, 2]\n").finite
     assert not parse_yaml("a: [1, -.inf]\n").finite
     assert not parse_yaml("a: !!set {x}\n").finite
+
+
+def test_a_nan_in_an_ensemble_built_in_code_is_refused_before_it_runs() -> None:
+    bad = ensemble(agent("a", options={"deep": [{"x": float("nan")}]}), agent("b", "a"))
+    with pytest.raises(InvalidEnsembleError) as refused:
+        prepare_run(bad, "task", profiles=scripted_profiles(), emit=lambda _: None, options=None)
+    assert [d.code for d in refused.value.diagnostics] == ["not-json"]
+    fine = ensemble(agent("a", options={"deep": [{"x": 1.5}]}), agent("b", "a"))
+    prepare_run(fine, "task", profiles=scripted_profiles(), emit=lambda _: None, options=None)
