@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ class Endpoint:
         return (self.url, credential.secret.fingerprint if credential is not None else None)
 
 
-class StreamedReply:
+class StreamedReply(ABC):
     """The reply being streamed: its text so far, and what the chunks said of usage and finish.
 
     A provider's subclass reads its SDK's chunks in `take` (text through `send`), sets
@@ -83,9 +84,9 @@ class StreamedReply:
         self.finish: FinishReason | None = None
         self._on_text = on_text
 
+    @abstractmethod
     def take(self, chunk: Any) -> None:
         """Fold one streamed chunk into the reply."""
-        raise NotImplementedError
 
     def send(self, text: str) -> None:
         """Keep TEXT and send it on at once."""
@@ -147,7 +148,7 @@ class StreamedReply:
         )
 
 
-class StreamingProvider:
+class StreamingProvider(ABC):
     """A provider that streams one SDK request per attempt; see the module docstring.
 
     One instance per event loop (the registry's rule): its clients belong to that loop.
@@ -196,29 +197,30 @@ class StreamingProvider:
             raise self.map_error(exc, request, endpoint, reply.usage_so_far()) from None
         return reply.generation()
 
+    @abstractmethod
     def endpoint(self, request: GenerationRequest) -> Endpoint:
         """Where REQUEST goes and the key it sends; raises a ProviderError when a key that
         should be there is not."""
-        raise NotImplementedError
 
+    @abstractmethod
     def reply(self, request: GenerationRequest, on_text: TextSink) -> StreamedReply:
         """A new reply to REQUEST, sending its text to ON_TEXT (the SDK's `StreamedReply`)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def make_client(self, endpoint: Endpoint, request: GenerationRequest) -> Any:
         """A new SDK client for ENDPOINT (retries off: the engine's policy is the only one)."""
-        raise NotImplementedError
 
     async def close_client(self, client: Any) -> None:
         """Close CLIENT and its connection pool."""
         await client.close()
 
+    @abstractmethod
     def open_stream(
         self, client: Any, request: GenerationRequest
     ) -> AbstractAsyncContextManager[AsyncIterable[Any]]:
         """Send REQUEST with CLIENT; the context holds the response's chunks."""
-        raise NotImplementedError
 
+    @abstractmethod
     def map_error(
         self,
         exc: Exception,
@@ -228,4 +230,3 @@ class StreamingProvider:
     ) -> ProviderError:
         """The typed, one-line, key-free error for what the SDK raised (USAGE: what the attempt
         used so far)."""
-        raise NotImplementedError
