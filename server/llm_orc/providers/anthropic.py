@@ -46,7 +46,6 @@ from llm_orc.providers.base import (
     FinishReason,
     GenerationRequest,
     ProviderError,
-    ProviderUnavailableError,
     TextSink,
     TokenUsage,
     estimate_tokens,
@@ -126,12 +125,7 @@ class AnthropicProvider(StreamingProvider):
         return _Reply(request, on_text)
 
     def make_client(self, endpoint: Endpoint, request: GenerationRequest) -> Any:
-        try:
-            import anthropic
-        except ImportError as exc:
-            raise ProviderUnavailableError(
-                "the anthropic SDK is not installed: pip install 'llm-orc[anthropic]'"
-            ) from exc
+        anthropic = self.sdk("anthropic")
         credential = endpoint.credential
         key = credential.secret.reveal() if credential is not None else NO_KEY
         return anthropic.AsyncAnthropic(api_key=key, base_url=endpoint.url, max_retries=0)

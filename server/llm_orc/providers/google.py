@@ -43,7 +43,6 @@ from llm_orc.providers.base import (
     FinishReason,
     GenerationRequest,
     ProviderError,
-    ProviderUnavailableError,
     TextSink,
     TokenUsage,
 )
@@ -124,13 +123,8 @@ class GoogleProvider(StreamingProvider):
         return _Reply(request, on_text)
 
     def make_client(self, endpoint: Endpoint, request: GenerationRequest) -> Any:
-        try:
-            from google import genai
-            from google.genai import types
-        except ImportError as exc:
-            raise ProviderUnavailableError(
-                "the google-genai SDK is not installed: pip install 'llm-orc[google]'"
-            ) from exc
+        genai = self.sdk("google.genai")
+        types = self.sdk("google.genai.types")
         credential = endpoint.credential
         return genai.Client(
             api_key=credential.secret.reveal() if credential is not None else NO_KEY,

@@ -16,7 +16,6 @@ from llm_orc.providers.base import (
     FinishReason,
     GenerationRequest,
     ProviderError,
-    ProviderUnavailableError,
     TextSink,
     TokenUsage,
     TransientProviderError,
@@ -72,10 +71,7 @@ class OllamaProvider(StreamingProvider):
         return _Reply(request, on_text)
 
     def make_client(self, endpoint: Endpoint, request: GenerationRequest) -> Any:
-        try:
-            ollama = importlib.import_module("ollama")
-        except ImportError:
-            raise ProviderUnavailableError(INSTALL_HINT) from None
+        ollama = self.sdk("ollama")
         credential = endpoint.credential
         headers = {"authorization": f"Bearer {credential.secret.reveal()}"} if credential else {}
         return ollama.AsyncClient(host=endpoint.url, headers=headers)

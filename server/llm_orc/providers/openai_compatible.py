@@ -20,7 +20,6 @@ from llm_orc.providers.base import (
     FinishReason,
     GenerationRequest,
     ProviderError,
-    ProviderUnavailableError,
     TextSink,
     TokenUsage,
     TransientProviderError,
@@ -134,10 +133,7 @@ class OpenAICompatibleProvider(StreamingProvider):
         return _Reply(request, on_text)
 
     def make_client(self, endpoint: Endpoint, request: GenerationRequest) -> Any:
-        try:
-            openai = importlib.import_module("openai")
-        except ImportError:
-            raise ProviderUnavailableError(INSTALL_HINT) from None
+        openai = self.sdk("openai")
         credential = endpoint.credential
         return openai.AsyncOpenAI(
             api_key=credential.secret.reveal() if credential else NO_KEY,

@@ -30,6 +30,7 @@ from llm_orc.providers.base import (
     Generation,
     GenerationRequest,
     ProviderError,
+    ProviderUnavailableError,
     TextSink,
     TokenUsage,
     TransientProviderError,
@@ -172,6 +173,14 @@ class StreamingProvider(ABC):
             if importlib.util.find_spec(module) is None:
                 return cls.install_hint
         return None
+
+    def sdk(self, module: str) -> Any:
+        """MODULE of the SDK, imported; `ProviderUnavailableError` (the install hint) when the
+        SDK is not installed."""
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            raise ProviderUnavailableError(self.install_hint) from None
 
     def preload(self) -> None:
         """Import the SDK now (blocking: the engine calls it in a thread before a run starts,
