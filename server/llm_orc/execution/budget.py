@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from llm_orc.execution.events import Usage
-from llm_orc.providers.base import GenerationRequest, estimate_tokens
+from llm_orc.providers.base import GenerationRequest, estimate_tokens, tokens_for_chars
 
 if TYPE_CHECKING:
     from llm_orc.pricing.cost import Pricing
@@ -165,7 +165,7 @@ class AttemptCost:
     def streamed(self, piece: str) -> None:
         """Count PIECE of the reply; the meter hears when the estimate grows."""
         chars = self._chars = self._chars + len(piece)
-        tokens = -(-chars // 4)  # estimate_tokens of the text so far, without joining it
+        tokens = tokens_for_chars(chars)  # the text so far, without joining it
         if tokens == self._tokens:
             return
         grown = (tokens - self._tokens) * self._output_rate

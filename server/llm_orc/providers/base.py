@@ -45,7 +45,12 @@ class TokenUsage:
 
 def estimate_tokens(text: str) -> int:
     """A rough token count (four characters a token) for counts a provider did not send."""
-    return math.ceil(len(text) / 4)
+    return tokens_for_chars(len(text))
+
+
+def tokens_for_chars(chars: int) -> int:
+    """`estimate_tokens` of a text of CHARS characters (for text counted as it streams)."""
+    return math.ceil(chars / 4)
 
 
 @dataclass(frozen=True, slots=True)
