@@ -24,7 +24,8 @@ from llm_orc.validation.references import (
     provider_diagnostics,
 )
 from llm_orc.validation.schema_errors import schema_diagnostics
-from llm_orc.validation.yaml_index import SourceMap, parse_yaml
+from llm_orc.validation.yaml_index import ParsedYaml, SourceMap, parse_yaml
+from llm_orc.validation.yaml_splice import SpliceState, parse_edit
 
 if TYPE_CHECKING:
     from llm_orc.config.profiles import ModelProfile
@@ -47,6 +48,8 @@ class ValidationReport:
     (`llm_orc.pricing.table.load_table`)."""
     views: list[AgentView] | None = field(default=None, compare=False, repr=False)
     """The agents the checks looked at, kept for the checks that follow (see `agents`)."""
+    splice: SpliceState | None = field(default=None, compare=False, repr=False)
+    """What the next validation of an edited version of this text can reuse (`previous`)."""
 
     @property
     def agents(self) -> list[AgentView]:
@@ -70,6 +73,8 @@ def validate_ensemble_text(
     providers: Collection[str] | None = None,
     unloaded: Sequence[str] = (),
     wait_for_prices: bool = True,
+    previous: ValidationReport | None = None,
+    for_edits: bool = False,
 ) -> ValidationReport:
     """Check an ensemble file's text.
 
@@ -79,8 +84,25 @@ def validate_ensemble_text(
     unknown-profile message then mentions (the profile may be defined there). Without
     WAIT_FOR_PRICES, checks that need the price table while it is not loaded are left out
     (the report's `waits_for_prices` says so) instead of importing it on this thread.
+    PREVIOUS, the report (made with FOR_EDITS) on the text before an edit, lets the parse
+    reuse the agents the edit did not touch (`yaml_splice`): the report is the same as
+    without it. FOR_EDITS (implied by PREVIOUS) keeps in the report what the next edit reuses.
     """
-    parsed = parse_yaml(text)
+    if previous is None and not for_edits:
+        parsed, splice = parse_yaml(text), None
+    else:
+        parsed, splice = parse_edit(text, previous.splice if previous else None)
+    report = _checked(parsed, profiles, providers, unloaded, wait_for_prices)
+    return report if splice is None else replace(report, splice=splice)
+
+
+def _checked(
+    parsed: ParsedYaml,
+    profiles: Mapping[str, ModelProfile] | None,
+    providers: Collection[str] | None,
+    unloaded: Sequence[str],
+    wait_for_prices: bool,
+) -> ValidationReport:
     if not parsed.has_document:
         return _report(parsed.diagnostics, None, parsed.source)
     agents = agent_views(parsed.data)

@@ -34,7 +34,7 @@ from llm_orc.validation.yaml_builder import (
     Path,
 )
 
-__all__ = ["Located", "ParsedYaml", "Path", "SourceMap", "parse_yaml", "read_header"]
+__all__ = ["Located", "ParsedYaml", "Path", "SourceMap", "loader_for", "parse_yaml", "read_header"]
 
 _RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = yaml.SafeLoader.yaml_implicit_resolvers
 _ANY_START = tuple(_RESOLVERS.get(None, ()))
@@ -115,6 +115,10 @@ class SourceMap:
 
     def has(self, path: Path) -> bool:
         return path in self._entries
+
+    def entries(self) -> dict[Path, Located]:
+        """A copy of the whole index (for a parse that reuses this one: `yaml_splice`)."""
+        return dict(self._entries)
 
     def entry(self, path: Path) -> Located:
         """The key and value nodes written at PATH (KeyError when nothing is)."""
@@ -312,7 +316,7 @@ def parse_yaml(text: str) -> ParsedYaml:
     source_positions: dict[Path, Located] = {}
     aliases: set[Path] = set()
     source = SourceMap(source_positions, text, aliases)
-    loader_class = _loader_for(text)
+    loader_class = loader_for(text)
     loader: yaml.SafeLoader | yaml.CSafeLoader | None = None
     try:
         loader = loader_class(text)
@@ -360,7 +364,7 @@ def read_header(text: str, keys: Collection[str]) -> dict[str, str] | None:
     """
     loader: yaml.SafeLoader | yaml.CSafeLoader | None = None
     try:
-        loader = _loader_for(text)(text)
+        loader = loader_for(text)(text)
         node = loader.get_single_node()
     except (YAMLError, RecursionError, UnicodeError):
         return None
@@ -428,7 +432,7 @@ def _syntax_error(exc: MarkedYAMLError, source: SourceMap) -> Diagnostic:
     return Diagnostic("yaml-syntax", message, location)
 
 
-def _loader_for(text: str) -> type[yaml.SafeLoader] | type[yaml.CSafeLoader]:
+def loader_for(text: str) -> type[yaml.SafeLoader] | type[yaml.CSafeLoader]:
     """libyaml, unless the text nests deeper than its recursive composer survives.
 
     libyaml's composer overflows the C stack (a segfault, fatal to a language server) on

@@ -1,0 +1,256 @@
+"""An edited ensemble parsed again by re-reading only the agent the edit touched.
+
+A keystroke changes one line of one agent; composing the other 499 again is most of the cost
+of a validation. `parse_edit` finds the changed span (common prefix and suffix of the old and
+new text); when it lies inside one item of the block sequence under `agents:` and the edit
+keeps the line count, that item's lines are composed alone (at their own line numbers, same
+columns) and spliced into the previous parse: data, path index and all. Anything it cannot
+show to be the same as a full parse (anchors, aliases, tags, merge keys, line breaks other
+than `\\n`, a YAML problem anywhere, an item that is not one mapping starting on its `- `
+line, a span crossing an item's boundary) takes the full path (`parse_yaml`).
+
+The splice is exact because the text before the item is unchanged (the scanner reaches the
+item's `- ` line in the same state), the item composes alone without error (so nothing it
+opens runs past its last line) and every line after it is unchanged and starts where a new
+item or a less indented key did before.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from yaml.error import YAMLError
+from yaml.nodes import MappingNode, SequenceNode
+
+from llm_orc.validation.yaml_builder import Builder, ExpansionRefused, Located, Path
+from llm_orc.validation.yaml_index import ParsedYaml, SourceMap, loader_for, parse_yaml
+
+_AGENTS = "agents"
+_UNSAFE = ("*", "!", "<<", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "\v", "\f")
+"""Text that makes an item depend on the rest of the document (aliases, tags and their
+directives, merge keys) or counts lines differently from `\\n`; not reused across."""
+_UNSAFE_LINE_BREAKS = ("\x1c", "\x1d", "\x1e")
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)", re.MULTILINE)
+"""`---` or `...` starting a line: the document could end (or another begin) there."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpliceState:
+    """What `parse_edit` keeps of a parse to reuse for the next text."""
+
+    text: str
+    parsed: ParsedYaml
+    entries: dict[Path, Located]
+    indent: int
+    """The column of the `-` of every item of `agents`."""
+    starts: list[int]
+    """The offset in TEXT where each item's line starts."""
+    end: int
+    """The offset where the lines of the last item end (the next key's line, or the end)."""
+    infinite: frozenset[int] = frozenset()
+    """The items holding a NaN or an infinity."""
+
+    def item_span(self, index: int) -> tuple[int, int]:
+        """The offsets of item INDEX's lines: from its `- ` line to the next item's."""
+        starts = self.starts
+        return starts[index], starts[index + 1] if index + 1 < len(starts) else self.end
+
+
+def parse_edit(text: str, previous: SpliceState | None) -> tuple[ParsedYaml, SpliceState | None]:
+    """TEXT parsed as `parse_yaml` parses it, reusing PREVIOUS (the state of the text before
+    the edit) when the edit lies inside one agent; with the state to pass for the next edit
+    (None when this text cannot be reused)."""
+    if previous is not None:
+        spliced = _splice(text, previous)
+        if spliced is not None:
+            return spliced.parsed, spliced
+    parsed = parse_yaml(text)
+    return parsed, _state(text, parsed)
+
+
+def _state(text: str, parsed: ParsedYaml) -> SpliceState | None:
+    """The state for a full parse, or None when its text has anything `_splice` avoids."""
+    if not parsed.has_document or parsed.diagnostics or not parsed.finite:
+        return None
+    if _has_unsafe(text) or loader_for(text) is not loader_for(""):
+        return None
+    source = parsed.source
+    if not source.has((_AGENTS,)):
+        return None
+    root = source.entry(())[1]
+    key, sequence = source.entry((_AGENTS,))
+    if not isinstance(root, MappingNode) or root.flow_style or key is None:
+        return None
+    if not isinstance(sequence, SequenceNode) or sequence.flow_style or not sequence.value:
+        return None
+    indent = sequence.start_mark.column
+    line_starts = _line_starts(text)
+    starts: list[int] = []
+    for item in sequence.value:
+        if not _item_at(item, indent, text, line_starts):
+            return None
+        start = line_starts[item.start_mark.line]
+        if starts and start <= starts[-1]:
+            return None
+        starts.append(start)
+    keys: list[Any] = [pair[0] for pair in root.value]
+    later = [node.start_mark.line for node in keys if node.start_mark.line > key.start_mark.line]
+    end = line_starts[min(later)] if later else len(text)
+    return SpliceState(text, parsed, source.entries(), indent, starts, end)
+
+
+def _splice(text: str, state: SpliceState) -> SpliceState | None:
+    """The state of TEXT with the one item the edit touched composed again, or None."""
+    old = state.text
+    start = _common_prefix(old, text)
+    if start == len(old) == len(text):
+        return state
+    suffix = _common_suffix(old, text, limit=min(len(old), len(text)) - start)
+    old_end = len(old) - suffix
+    index = bisect_right(state.starts, start) - 1
+    if index < 0:
+        return None
+    item_start, item_end = state.item_span(index)
+    if old_end > item_end or start < item_start:
+        return None
+    growth = len(text) - len(old)
+    region = text[item_start : item_end + growth]
+    if _has_unsafe(region) or _DOCUMENT_MARKER.search(region):
+        return None
+    if not region.endswith("\n") and item_end < len(old):
+        return None
+    if region.count("\n") != old.count("\n", item_start, item_end):
+        return None  # lines added or removed: every later position moves
+    line = old.count("\n", 0, item_start)
+    built = _compose_item(region, line, state.indent, (_AGENTS, index))
+    if built is None:
+        return None
+    data, entries, finite = built
+    return _spliced(text, state, index, growth, data, entries, finite)
+
+
+def _compose_item(
+    region: str, line: int, indent: int, path: Path
+) -> tuple[Any, dict[Path, Located], bool] | None:
+    """REGION (one item's lines, starting at LINE) composed alone: its data, index and
+    finiteness, or None unless it is one mapping item at INDENT without any YAML problem."""
+    padded = "\n" * line + region
+    loader_class = loader_for(padded)
+    if loader_class is not loader_for(""):
+        return None
+    loader = loader_class(padded)
+    try:
+        node = loader.get_single_node()
+        if not isinstance(node, SequenceNode) or node.flow_style or len(node.value) != 1:
+            return None
+        item = node.value[0]
+        if node.start_mark.line != line or node.start_mark.column != indent:
+            return None
+        if not isinstance(item, MappingNode) or item.start_mark.line != line:
+            return None
+        if item.start_mark.column != indent + 2:
+            return None
+        entries: dict[Path, Located] = {}
+        builder = Builder(loader, entries, set())
+        data = builder.build(item, path, None)
+    except (YAMLError, RecursionError, UnicodeError, ValueError, ExpansionRefused):
+        return None
+    finally:
+        loader.dispose()
+    if builder.problems or builder.duplicates or builder.non_text_keys:
+        return None
+    return data, entries, builder.finite
+
+
+def _spliced(
+    text: str,
+    state: SpliceState,
+    index: int,
+    growth: int,
+    item: Any,
+    item_entries: dict[Path, Located],
+    finite: bool,
+) -> SpliceState:
+    old_data = state.parsed.data
+    data = dict(old_data)
+    agents = list(old_data[_AGENTS])
+    old_item = agents[index]
+    agents[index] = item
+    data[_AGENTS] = agents
+    entries = dict(state.entries)  # the previous state's index stays as it was
+    for path in _paths(old_item, (_AGENTS, index)):
+        del entries[path]
+    entries.update(item_entries)
+    infinite = state.infinite - {index} if finite else state.infinite | {index}
+    parsed = ParsedYaml(data, SourceMap(entries, text), [], has_document=True, finite=not infinite)
+    starts = state.starts
+    if growth:
+        starts = [*starts[: index + 1], *(at + growth for at in starts[index + 1 :])]
+    return SpliceState(text, parsed, entries, state.indent, starts, state.end + growth, infinite)
+
+
+def _paths(value: Any, path: Path) -> Iterator[Path]:
+    """Every path the index holds for VALUE at PATH (no aliases: each value written once)."""
+    yield path
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _paths(child, (*path, key))
+    elif isinstance(value, list):
+        for position, child in enumerate(value):
+            yield from _paths(child, (*path, position))
+
+
+def _item_at(item: Any, indent: int, text: str, line_starts: list[int]) -> bool:
+    """Whether ITEM is a mapping written on its own `- ` line at INDENT."""
+    if not isinstance(item, MappingNode):
+        return False
+    mark = item.start_mark
+    if mark.column != indent + 2:
+        return False
+    begin = line_starts[mark.line]
+    return text.startswith(" " * indent + "- ", begin)
+
+
+def _has_unsafe(text: str) -> bool:
+    if any(part in text for part in _UNSAFE):
+        return True
+    return any(part in text for part in _UNSAFE_LINE_BREAKS)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    at = text.find("\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = text.find("\n", at + 1)
+    return starts
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of A and B (a binary search of slice compares:
+    each in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, *, limit: int) -> int:
+    """The length of the longest common suffix of A and B, at most LIMIT."""
+    low, high = 0, limit
+    len_a, len_b = len(a), len(b)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len_a - middle : len_a - low] == b[len_b - middle : len_b - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low

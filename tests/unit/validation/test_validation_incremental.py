@@ -1,0 +1,205 @@
+"""Validating an edit with the previous report (`previous=`, the language server's path) gives
+exactly the report of validating the new text from scratch: every step of generated edit
+sequences (typing, deleting, new lines, pasted YAML syntax, edits at item boundaries) is
+checked against the full validator (codes, messages, ranges, related locations, data).
+
+Reproducible in CI: derandomized, no example database, a fixed number of examples."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from llm_orc.config.profiles import builtin_profiles
+from llm_orc.validation import ValidationReport, validate_ensemble_text
+
+PROFILES = builtin_profiles()
+PROVIDERS = ["local", "scripted"]
+EDIT_SETTINGS = settings(
+    max_examples=150,
+    deadline=timedelta(seconds=5),
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+AGENT_FORMS = [
+    '  - name: a{i}\n    model_profile: default\n    system_prompt: "You are {i}. Version 0."\n',
+    "  - name: a{i}\n    depends_on: [a{j}]\n    prompt_template: plain words {{input}}\n",
+    "  - name: a{i}\n    system_prompt: |\n      line one of {i}\n      line two\n\n"
+    "    temperature: 0.5\n",
+    "  # agent {i}\n  - name: a{i}\n    depends_on:\n      - a{j}\n    max_tokens: 10\n",
+    "  - name: a{i}\n    model_profile: nope\n    temprature: 0.3\n    options: {{seed: 1}}\n",
+    "  - name: a{i}\n    system_prompt: >\n      folded {i}\n    depends_on: [ghost]\n\n",
+    "  - name: a{i}\n    output_schema: {{type: object}}\n    system_prompt: 'it''s {i}'\n",
+]
+INSERTS = [
+    "a",
+    "7",
+    " ",
+    "  ",
+    "\n",
+    "\n  ",
+    ":",
+    ": ",
+    "-",
+    "- ",
+    "  - ",
+    "#",
+    " # note",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    '"',
+    "'",
+    "|",
+    ">",
+    "!!int ",
+    "!x ",
+    "---\n",
+    "...\n",
+    "\t",
+    "\r\n",
+    "\u2028",
+    "é",
+    "name: a1\n",
+    "  - name: z\n",
+    "    depends_on: [a0]\n",
+    "    name: dup\n",
+    "    model_profile: default\n",
+    "  temperature: 2\n",
+    ".nan",
+    "null",
+    "yes",
+]
+
+
+def documents() -> st.SearchStrategy[str]:
+    def build(forms: list[int], tail: bool, head: bool) -> str:
+        lines = ["name: edited\n"]
+        if head:
+            lines.append("description: a document to edit\n")
+        lines.append("agents:\n")
+        for i, form in enumerate(forms):
+            lines.append(AGENT_FORMS[form].format(i=i, j=max(i - 1, 0)))
+        if tail:
+            lines.append("default_task: go\n")
+        return "".join(lines)
+
+    return st.builds(
+        build,
+        st.lists(st.integers(0, len(AGENT_FORMS) - 1), min_size=1, max_size=6),
+        st.booleans(),
+        st.booleans(),
+    )
+
+
+@st.composite
+def edit(draw: st.DrawFn, text: str) -> str:
+    """TEXT with one edit: at a random offset or at the start/end of a random line, delete a
+    few characters and/or insert a snippet."""
+    lines = text.splitlines(keepends=True) or [""]
+    where = draw(st.sampled_from(["offset", "line start", "line end", "after indent"]))
+    if where == "offset":
+        at = draw(st.integers(0, len(text)))
+    else:
+        line = draw(st.integers(0, len(lines) - 1))
+        start = sum(map(len, lines[:line]))
+        body = lines[line].rstrip("\r\n")
+        column = {
+            "line start": 0,
+            "line end": len(body),
+            "after indent": len(body) - len(body.lstrip(" ")),
+        }[where]
+        at = start + column
+    deleted = draw(st.integers(0, 4)) if draw(st.booleans()) else 0
+    inserted = draw(st.sampled_from(INSERTS)) if deleted == 0 or draw(st.booleans()) else ""
+    return text[:at] + inserted + text[at + deleted :]
+
+
+def _full(text: str) -> ValidationReport:
+    return validate_ensemble_text(text, profiles=PROFILES, providers=PROVIDERS)
+
+
+def _incremental(text: str, previous: ValidationReport | None) -> ValidationReport:
+    return validate_ensemble_text(
+        text, profiles=PROFILES, providers=PROVIDERS, previous=previous, for_edits=True
+    )
+
+
+def _assert_same(incremental: ValidationReport, full: ValidationReport, text: str) -> None:
+    assert incremental.diagnostics == full.diagnostics, text
+    assert incremental.data == full.data, text
+    assert incremental.waits_for_prices == full.waits_for_prices
+
+
+@EDIT_SETTINGS
+@given(st.data(), documents(), st.integers(1, 8))
+def test_every_step_of_an_edit_sequence_matches_the_full_validator(
+    data: st.DataObject, text: str, steps: int
+) -> None:
+    report = _incremental(text, None)
+    _assert_same(report, _full(text), text)
+    for _ in range(steps):
+        text = data.draw(edit(text))
+        report = _incremental(text, report)
+        _assert_same(report, _full(text), text)
+
+
+@EDIT_SETTINGS
+@given(st.data(), documents(), st.integers(1, 12))
+def test_typing_inside_one_agent_matches_the_full_validator(
+    data: st.DataObject, text: str, steps: int
+) -> None:
+    """Keystrokes (one character typed or deleted) at one place, as a user types."""
+    at = data.draw(st.integers(0, len(text)))
+    report = _incremental(text, None)
+    for _ in range(steps):
+        if data.draw(st.booleans()) and at > 0:
+            text, at = text[: at - 1] + text[at:], at - 1
+        else:
+            typed = data.draw(st.sampled_from(["x", "1", " ", ":", "\n", "-", "'", '"', "#"]))
+            text, at = text[:at] + typed + text[at:], at + 1
+        report = _incremental(text, report)
+        _assert_same(report, _full(text), text)
+
+
+def _agents(count: int) -> str:
+    return "name: many\nagents:\n" + "".join(
+        AGENT_FORMS[i % 3].format(i=i, j=max(i - 1, 0)) for i in range(count)
+    )
+
+
+def test_an_edit_inside_one_agent_reuses_the_others() -> None:
+    """The point of it: the untouched agents' parsed nodes are the previous report's."""
+    text = _agents(20)
+    before = _incremental(text, None)
+    edited = text.replace("You are 9. Version 0.", "You are 9. Version 12.")
+    after = _incremental(edited, before)
+    _assert_same(after, _full(edited), edited)
+    assert after.splice is not None
+    assert after.source.entry(("agents", 3))[1] is before.source.entry(("agents", 3))[1]
+    assert after.source.entry(("agents", 9))[1] is not before.source.entry(("agents", 9))[1]
+    assert after.data["agents"][9]["system_prompt"] == "You are 9. Version 12."
+
+
+def test_an_edit_the_splice_cannot_prove_safe_is_parsed_again() -> None:
+    """An alias anywhere makes every node suspect: the whole text is parsed."""
+    text = _agents(6)
+    before = _incremental(text, None)
+    edited = text.replace("You are 3. Version 0.", "You are 3. Version 0.*")
+    after = _incremental(edited, before)
+    _assert_same(after, _full(edited), edited)
+    assert after.splice is None
+    assert after.source.entry(("agents", 0))[1] is not before.source.entry(("agents", 0))[1]
+
+
+def test_the_report_without_for_edits_keeps_nothing() -> None:
+    assert _full(_agents(3)).splice is None
