@@ -2,9 +2,10 @@
 
 A keystroke changes one line of one agent; composing the other 499 again is most of the cost
 of a validation. `parse_edit` finds the changed span (common prefix and suffix of the old and
-new text); when it lies inside one item of the block sequence under `agents:` and the edit
-keeps the line count, that item's lines are composed alone (at their own line numbers, same
-columns) and spliced into the previous parse: data, path index and all. Anything it cannot
+new text); when it lies inside one item of the block sequence under `agents:`, that item's
+lines are composed alone (at their own line numbers, same columns) and spliced into the
+previous parse: data, path index and all (when the edit adds or removes lines, the nodes after
+it are copied onto their new lines; the previous parse is never changed). Anything it cannot
 show to be the same as a full parse (anchors, aliases, tags, merge keys, line breaks other
 than `\\n`, a YAML problem anywhere, an item that is not one mapping starting on its `- `
 line, a span crossing an item's boundary) takes the full path (`parse_yaml`).
@@ -23,8 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from yaml.error import YAMLError
-from yaml.nodes import MappingNode, SequenceNode
+from yaml.error import Mark, YAMLError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from llm_orc.validation.yaml_builder import Builder, ExpansionRefused, Located, Path
 from llm_orc.validation.yaml_index import ParsedYaml, SourceMap, loader_for, parse_yaml
@@ -51,6 +52,10 @@ class SpliceState:
     """The offset in TEXT where each item's line starts."""
     end: int
     """The offset where the lines of the last item end (the next key's line, or the end)."""
+    root: MappingNode
+    """The document's node (a block mapping)."""
+    sequence: SequenceNode
+    """The node of `agents` (a block sequence of mappings)."""
     infinite: frozenset[int] = frozenset()
     """The items holding a NaN or an infinity."""
 
@@ -100,7 +105,7 @@ def _state(text: str, parsed: ParsedYaml) -> SpliceState | None:
     keys: list[Any] = [pair[0] for pair in root.value]
     later = [node.start_mark.line for node in keys if node.start_mark.line > key.start_mark.line]
     end = line_starts[min(later)] if later else len(text)
-    return SpliceState(text, parsed, source.entries(), indent, starts, end)
+    return SpliceState(text, parsed, source.entries(), indent, starts, end, root, sequence)
 
 
 def _splice(text: str, state: SpliceState) -> SpliceState | None:
@@ -123,19 +128,60 @@ def _splice(text: str, state: SpliceState) -> SpliceState | None:
         return None
     if not region.endswith("\n") and item_end < len(old):
         return None
-    if region.count("\n") != old.count("\n", item_start, item_end):
-        return None  # lines added or removed: every later position moves
     line = old.count("\n", 0, item_start)
     built = _compose_item(region, line, state.indent, (_AGENTS, index))
     if built is None:
         return None
-    data, entries, finite = built
-    return _spliced(text, state, index, growth, data, entries, finite)
+    item, entries, finite = built
+    old_lines = old.count("\n", item_start, item_end)
+    shift = _Shift(line + old_lines, region.count("\n") - old_lines)
+    return _spliced(text, state, index, item, entries, finite, shift, growth)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shift:
+    """How the lines after the edited item moved: the first of them (before the edit), and by
+    how many lines. (A mark's `index` is left as it was: positions come from line and column.)"""
+
+    after: int
+    lines: int
+
+    def mark(self, mark: Mark) -> Mark:
+        line = mark.line + self.lines
+        return Mark(mark.name, mark.index, line, mark.column, mark.buffer, mark.pointer)
+
+    def node(self, node: Node, path: Path, key: Node | None, entries: dict[Path, Located]) -> Node:
+        """A copy of NODE (written after the edited item) on its new lines, indexed at PATH."""
+        start, end = self.mark(node.start_mark), self.mark(node.end_mark)
+        moved: Node
+        if isinstance(node, ScalarNode):
+            moved = ScalarNode(node.tag, node.value, start, end, node.style)
+        elif isinstance(node, SequenceNode):
+            items = [
+                self.node(item, (*path, position), None, entries)
+                for position, item in enumerate(node.value)
+            ]
+            moved = SequenceNode(node.tag, items, start, end, node.flow_style)
+        else:
+            assert isinstance(node, MappingNode)
+            pairs = []
+            for key_node, value_node in node.value:
+                moved_key = self.key(key_node)
+                child = (*path, key_node.value)
+                pairs.append((moved_key, self.node(value_node, child, moved_key, entries)))
+            moved = MappingNode(node.tag, pairs, start, end, node.flow_style)
+        entries[path] = (key, moved)
+        return moved
+
+    def key(self, node: ScalarNode) -> ScalarNode:
+        """A copy of a (text) key NODE on its new line."""
+        start, end = self.mark(node.start_mark), self.mark(node.end_mark)
+        return ScalarNode(node.tag, node.value, start, end, node.style)
 
 
 def _compose_item(
     region: str, line: int, indent: int, path: Path
-) -> tuple[Any, dict[Path, Located], bool] | None:
+) -> tuple[tuple[Any, Node], dict[Path, Located], bool] | None:
     """REGION (one item's lines, starting at LINE) composed alone: its data, index and
     finiteness, or None unless it is one mapping item at INDENT without any YAML problem."""
     padded = "\n" * line + region
@@ -163,34 +209,60 @@ def _compose_item(
         loader.dispose()
     if builder.problems or builder.duplicates or builder.non_text_keys:
         return None
-    return data, entries, builder.finite
+    return (data, item), entries, builder.finite
 
 
 def _spliced(
     text: str,
     state: SpliceState,
     index: int,
-    growth: int,
-    item: Any,
+    item: tuple[Any, Node],
     item_entries: dict[Path, Located],
     finite: bool,
+    shift: _Shift,
+    growth: int,
 ) -> SpliceState:
+    """STATE with item INDEX replaced (its data and node in ITEM), the nodes after it moved."""
+    item_data, item_node = item
     old_data = state.parsed.data
     data = dict(old_data)
     agents = list(old_data[_AGENTS])
     old_item = agents[index]
-    agents[index] = item
+    agents[index] = item_data
     data[_AGENTS] = agents
     entries = dict(state.entries)  # the previous state's index stays as it was
     for path in _paths(old_item, (_AGENTS, index)):
         del entries[path]
     entries.update(item_entries)
+    root, sequence = state.root, state.sequence
+    agents_key = state.entries[(_AGENTS,)][0]
+    nodes: list[Node] = list(sequence.value)
+    nodes[index] = item_node
+    pairs: list[tuple[Any, Node]] = list(root.value)
+    if shift.lines:
+        for later in range(index + 1, len(nodes)):
+            nodes[later] = shift.node(nodes[later], (_AGENTS, later), None, entries)
+        for position, (key, value) in enumerate(pairs):
+            if key.start_mark.line >= shift.after:
+                moved_key = shift.key(key)
+                pairs[position] = (moved_key, shift.node(value, (key.value,), moved_key, entries))
+    moved = shift.mark if shift.lines else (lambda mark: mark)
+    new_sequence = SequenceNode(
+        sequence.tag, nodes, sequence.start_mark, moved(sequence.end_mark), sequence.flow_style
+    )
+    pairs = [(key, new_sequence if value is sequence else value) for key, value in pairs]
+    new_root = MappingNode(root.tag, pairs, root.start_mark, moved(root.end_mark), root.flow_style)
+    entries[()] = (None, new_root)
+    entries[(_AGENTS,)] = (agents_key, new_sequence)
     infinite = state.infinite - {index} if finite else state.infinite | {index}
     parsed = ParsedYaml(data, SourceMap(entries, text), [], has_document=True, finite=not infinite)
     starts = state.starts
     if growth:
         starts = [*starts[: index + 1], *(at + growth for at in starts[index + 1 :])]
-    return SpliceState(text, parsed, entries, state.indent, starts, state.end + growth, infinite)
+    end = state.end + growth
+    return SpliceState(
+        text, parsed, entries, state.indent, starts, end, new_root, new_sequence, infinite
+    )
 
 
 def _paths(value: Any, path: Path) -> Iterator[Path]:

@@ -34,6 +34,10 @@ AGENT_FORMS = [
     "  - name: a{i}\n    model_profile: nope\n    temprature: 0.3\n    options: {{seed: 1}}\n",
     "  - name: a{i}\n    system_prompt: >\n      folded {i}\n    depends_on: [ghost]\n\n",
     "  - name: a{i}\n    output_schema: {{type: object}}\n    system_prompt: 'it''s {i}'\n",
+    '  - name: a{i}\n    system_prompt: "two\n      lines {i}"\n'
+    "    description: plain\n      more\n",
+    "  - name: a{i}\n    system_prompt: |+\n      kept {i}\n\n\n  # between\n",
+    "  - name: a{i}\n    prompt_template: >-\n      {{input}}\n    depends_on: [a{j}, a{i}]\n",
 ]
 INSERTS = [
     "a",
@@ -82,13 +86,16 @@ INSERTS = [
 
 
 def documents() -> st.SearchStrategy[str]:
-    def build(forms: list[int], tail: bool, head: bool) -> str:
+    def build(forms: list[int], tail: bool, head: bool, flush: bool) -> str:
         lines = ["name: edited\n"]
         if head:
             lines.append("description: a document to edit\n")
         lines.append("agents:\n")
         for i, form in enumerate(forms):
-            lines.append(AGENT_FORMS[form].format(i=i, j=max(i - 1, 0)))
+            agent = AGENT_FORMS[form].format(i=i, j=max(i - 1, 0))
+            if flush:  # the items at the column of `agents:` itself
+                agent = "".join(line[2:] for line in agent.splitlines(keepends=True))
+            lines.append(agent)
         if tail:
             lines.append("default_task: go\n")
         return "".join(lines)
@@ -96,6 +103,7 @@ def documents() -> st.SearchStrategy[str]:
     return st.builds(
         build,
         st.lists(st.integers(0, len(AGENT_FORMS) - 1), min_size=1, max_size=6),
+        st.booleans(),
         st.booleans(),
         st.booleans(),
     )
@@ -188,6 +196,24 @@ def test_an_edit_inside_one_agent_reuses_the_others() -> None:
     assert after.source.entry(("agents", 3))[1] is before.source.entry(("agents", 3))[1]
     assert after.source.entry(("agents", 9))[1] is not before.source.entry(("agents", 9))[1]
     assert after.data["agents"][9]["system_prompt"] == "You are 9. Version 12."
+
+
+def test_a_new_line_inside_one_agent_moves_the_agents_after_it() -> None:
+    text = _agents(20) + "default_task: go\n"
+    before = _incremental(text, None)
+    edited = text.replace("You are 9. Version 0.", "You are 9.\n      Version 0.")
+    after = _incremental(edited, before)
+    _assert_same(after, _full(edited), edited)
+    assert after.splice is not None
+    assert after.source.entry(("agents", 3))[1] is before.source.entry(("agents", 3))[1]
+    moved = after.source.key_range(("agents", 12, "name"))
+    assert moved.start.line == before.source.key_range(("agents", 12, "name")).start.line + 1
+    assert after.source.key_range(("default_task",)).start.line == edited.count("\n") - 1
+    again = _incremental(text, after)  # and back: the previous report is unchanged
+    _assert_same(again, _full(text), text)
+    assert before.source.key_range(("agents", 12, "name")) == again.source.key_range(
+        ("agents", 12, "name")
+    )
 
 
 def test_an_edit_the_splice_cannot_prove_safe_is_parsed_again() -> None:
