@@ -23,14 +23,15 @@ from llm_orc.validation.references import (
     profiles_file_provider_diagnostics,
     provider_diagnostics,
 )
-from llm_orc.validation.schema_errors import schema_diagnostics
+from llm_orc.validation.schema_errors import item_check, schema_diagnostics
 from llm_orc.validation.yaml_index import ParsedYaml, SourceMap, parse_yaml
 from llm_orc.validation.yaml_splice import SpliceState, parse_edit
 
 if TYPE_CHECKING:
     from llm_orc.config.profiles import ModelProfile
 
-_ENSEMBLE_NOUNS = {"agents": "agent"}
+_AGENTS = "agents"
+_ENSEMBLE_NOUNS = {_AGENTS: "agent"}
 _PROFILES_NOUNS = {"model_profiles": "profile"}
 
 
@@ -92,8 +93,20 @@ def validate_ensemble_text(
         parsed, splice = parse_yaml(text), None
     else:
         parsed, splice = parse_edit(text, previous.splice if previous else None)
-    report = _checked(parsed, profiles, providers, unloaded, wait_for_prices)
+    if splice is not None:
+        valid = _valid_agents(parsed.data[_AGENTS], splice.valid_agents)
+        splice = replace(splice, valid_agents=valid)
+    report = _checked(parsed, profiles, providers, unloaded, wait_for_prices, splice)
     return report if splice is None else replace(report, splice=splice)
+
+
+def _valid_agents(agents: list[Any], known: frozenset[int]) -> frozenset[int]:
+    """id() of the AGENTS that pass the schema's agent check: those in KNOWN (checked by the
+    validation before, and the same objects) without checking them again."""
+    check = item_check("ensemble", _AGENTS)
+    if check is None:
+        return frozenset()
+    return frozenset(id(agent) for agent in agents if id(agent) in known or check(agent))
 
 
 def _checked(
@@ -102,6 +115,7 @@ def _checked(
     providers: Collection[str] | None,
     unloaded: Sequence[str],
     wait_for_prices: bool,
+    splice: SpliceState | None,
 ) -> ValidationReport:
     if not parsed.has_document:
         return _report(parsed.diagnostics, None, parsed.source)
@@ -115,6 +129,7 @@ def _checked(
         unloaded,
         finite=parsed.finite,
         wait_for_prices=wait_for_prices,
+        valid_agents=splice.valid_agents if splice else frozenset(),
     )
     report = _report([*parsed.diagnostics, *found], parsed.data, parsed.source, agents)
     return replace(report, waits_for_prices=True) if waits else report
@@ -164,12 +179,19 @@ def _ensemble_diagnostics(
     *,
     finite: bool = False,
     wait_for_prices: bool = True,
+    valid_agents: frozenset[int] = frozenset(),
 ) -> tuple[list[Diagnostic], bool]:
-    """Every check of an ensemble document (FINITE: its YAML holds no NaN or infinity), and
-    whether a check was left out until the price table is loaded."""
+    """Every check of an ensemble document (FINITE: its YAML holds no NaN or infinity;
+    VALID_AGENTS: id() of agent mappings known to pass the schema), and whether a check was
+    left out until the price table is loaded."""
     waits = False
     out = schema_diagnostics(
-        "ensemble", data, source, root_noun="the ensemble", item_nouns=_ENSEMBLE_NOUNS
+        "ensemble",
+        data,
+        source,
+        root_noun="the ensemble",
+        item_nouns=_ENSEMBLE_NOUNS,
+        valid_items=valid_agents,
     )
     out += graph_diagnostics(agents, source)
     if profiles is not None:

@@ -58,6 +58,9 @@ class SpliceState:
     """The node of `agents` (a block sequence of mappings)."""
     infinite: frozenset[int] = frozenset()
     """The items holding a NaN or an infinity."""
+    valid_agents: frozenset[int] = frozenset()
+    """id() of the agent mappings of the data known to pass the schema's agent check (kept
+    for the next edit's schema check, which skips them: they are unchanged and alive)."""
 
     def item_span(self, index: int) -> tuple[int, int]:
         """The offsets of item INDEX's lines: from its `- ` line to the next item's."""
@@ -261,7 +264,16 @@ def _spliced(
         starts = [*starts[: index + 1], *(at + growth for at in starts[index + 1 :])]
     end = state.end + growth
     return SpliceState(
-        text, parsed, entries, state.indent, starts, end, new_root, new_sequence, infinite
+        text,
+        parsed,
+        entries,
+        state.indent,
+        starts,
+        end,
+        new_root,
+        new_sequence,
+        infinite,
+        state.valid_agents,
     )
 
 
