@@ -6,9 +6,11 @@ new text); when it lies inside one item of the block sequence under `agents:`, t
 lines are composed alone (at their own line numbers, same columns) and spliced into the
 previous parse: data, path index and all (when the edit adds or removes lines, the nodes after
 it are copied onto their new lines; the previous parse is never changed). Anything it cannot
-show to be the same as a full parse (anchors, aliases, tags, merge keys, line breaks other
-than `\\n`, a YAML problem anywhere, an item that is not one mapping starting on its `- `
-line, a span crossing an item's boundary) takes the full path (`parse_yaml`).
+show to be the same as a full parse (an alias anywhere, merge keys, `%` directives, line
+breaks other than `\\n`, `---` or `...` in the item, a YAML problem anywhere, an item that is
+not one mapping starting on its `- ` line, a span crossing an item's boundary) takes the full
+path (`parse_yaml`). Tags and anchors inside the item are fine: with no directive and no
+alias, they mean what they mean alone.
 
 The splice is exact because the text before the item is unchanged (the scanner reaches the
 item's `- ` line in the same state), the item composes alone without error (so nothing it
@@ -31,10 +33,11 @@ from llm_orc.validation.yaml_builder import Builder, ExpansionRefused, Located, 
 from llm_orc.validation.yaml_index import ParsedYaml, SourceMap, loader_for, parse_yaml
 
 _AGENTS = "agents"
-_UNSAFE = ("*", "!", "<<", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "\v", "\f")
-"""Text that makes an item depend on the rest of the document (aliases, tags and their
-directives, merge keys) or counts lines differently from `\\n`; not reused across."""
-_UNSAFE_LINE_BREAKS = ("\x1c", "\x1d", "\x1e")
+_UNSAFE = ("<<", "\r", "\x85", "\u2028", "\u2029", "\v", "\f", "\x1c", "\x1d", "\x1e")
+"""Merge keys (they count against the document's expansion limit) and characters some count as
+line breaks and others not: a text holding any of them is parsed whole."""
+_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
+"""A `%TAG` directive would give the item's tags another meaning than they have alone."""
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)", re.MULTILINE)
 """`---` or `...` starting a line: the document could end (or another begin) there."""
 
@@ -84,9 +87,12 @@ def _state(text: str, parsed: ParsedYaml) -> SpliceState | None:
     """The state for a full parse, or None when its text has anything `_splice` avoids."""
     if not parsed.has_document or parsed.diagnostics or not parsed.finite:
         return None
-    if _has_unsafe(text) or loader_for(text) is not loader_for(""):
+    if _has_unsafe(text) or _DIRECTIVE.search(text) or loader_for(text) is not loader_for(""):
         return None
     source = parsed.source
+    entries = source.entries()
+    if _has_aliases(entries):
+        return None
     if not source.has((_AGENTS,)):
         return None
     root = source.entry(())[1]
@@ -108,7 +114,7 @@ def _state(text: str, parsed: ParsedYaml) -> SpliceState | None:
     keys: list[Any] = [pair[0] for pair in root.value]
     later = [node.start_mark.line for node in keys if node.start_mark.line > key.start_mark.line]
     end = line_starts[min(later)] if later else len(text)
-    return SpliceState(text, parsed, source.entries(), indent, starts, end, root, sequence)
+    return SpliceState(text, parsed, entries, indent, starts, end, root, sequence)
 
 
 def _splice(text: str, state: SpliceState) -> SpliceState | None:
@@ -127,7 +133,7 @@ def _splice(text: str, state: SpliceState) -> SpliceState | None:
         return None
     growth = len(text) - len(old)
     region = text[item_start : item_end + growth]
-    if _has_unsafe(region) or _DOCUMENT_MARKER.search(region):
+    if _has_unsafe(region) or "\ufeff" in region or _DOCUMENT_MARKER.search(region):
         return None
     if not region.endswith("\n") and item_end < len(old):
         return None
@@ -210,7 +216,7 @@ def _compose_item(
         return None
     finally:
         loader.dispose()
-    if builder.problems or builder.duplicates or builder.non_text_keys:
+    if builder.problems or builder.duplicates or builder.non_text_keys or _has_aliases(entries):
         return None
     return (data, item), entries, builder.finite
 
@@ -300,9 +306,14 @@ def _item_at(item: Any, indent: int, text: str, line_starts: list[int]) -> bool:
 
 
 def _has_unsafe(text: str) -> bool:
-    if any(part in text for part in _UNSAFE):
-        return True
-    return any(part in text for part in _UNSAFE_LINE_BREAKS)
+    return any(part in text for part in _UNSAFE)
+
+
+def _has_aliases(entries: dict[Path, Located]) -> bool:
+    """Whether a node is indexed at two paths: an alias (of a scalar or a collection). With
+    none in the document, no item refers to another (an anchor alone changes nothing)."""
+    nodes = {id(value) for _, value in entries.values()}
+    return len(nodes) != len(entries)
 
 
 def _line_starts(text: str) -> list[int]:

@@ -38,6 +38,9 @@ AGENT_FORMS = [
     "    description: plain\n      more\n",
     "  - name: a{i}\n    system_prompt: |+\n      kept {i}\n\n\n  # between\n",
     "  - name: a{i}\n    prompt_template: >-\n      {{input}}\n    depends_on: [a{j}, a{i}]\n",
+    '  - name: a{i}\n    system_prompt: "Be **brief**! & kind *{i}*"\n    max_tokens: !!int 7\n',
+    "  - name: a{i}\n    system_prompt: &p{i} shared\n    prompt_template: plain & {{input}}!\n",
+    "  - name: a{i}\n    system_prompt: &q{i} shared\n    prompt_template: *q{i}\n",
 ]
 INSERTS = [
     "a",
@@ -220,11 +223,20 @@ def test_an_edit_the_splice_cannot_prove_safe_is_parsed_again() -> None:
     """An alias anywhere makes every node suspect: the whole text is parsed."""
     text = _agents(6)
     before = _incremental(text, None)
-    edited = text.replace("You are 3. Version 0.", "You are 3. Version 0.*")
+    edited = text.replace('"You are 3. Version 0."', "&v text\n    description: *v")
     after = _incremental(edited, before)
     _assert_same(after, _full(edited), edited)
     assert after.splice is None
     assert after.source.entry(("agents", 0))[1] is not before.source.entry(("agents", 0))[1]
+
+
+def test_stars_and_exclamation_marks_in_text_are_no_aliases_or_tags() -> None:
+    text = _agents(6).replace("Version 0.", "Version 0. Be **brief**!")
+    before = _incremental(text, None)
+    edited = text.replace("You are 3.", "You are *3*!")
+    after = _incremental(edited, before)
+    _assert_same(after, _full(edited), edited)
+    assert after.source.entry(("agents", 0))[1] is before.source.entry(("agents", 0))[1]
 
 
 def test_the_report_without_for_edits_keeps_nothing() -> None:
