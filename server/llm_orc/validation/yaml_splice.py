@@ -4,8 +4,9 @@ A keystroke changes one line of one agent; composing the other 499 again is most
 of a validation. `parse_edit` finds the changed span (common prefix and suffix of the old and
 new text); when it lies inside one item of the block sequence under `agents:`, that item's
 lines are composed alone (at their own line numbers, same columns) and spliced into the
-previous parse: data, path index and all (when the edit adds or removes lines, the nodes after
-it are copied onto their new lines; the previous parse is never changed). Anything it cannot
+previous parse: data, path index and all (when the edit adds or removes lines, the source map
+records how far the nodes after it moved: `LineShifts`; the previous parse is never changed).
+Anything it cannot
 show to be the same as a full parse (an alias anywhere, merge keys, `%` directives, line
 breaks other than `\\n`, `---` or `...` in the item, a YAML problem anywhere, an item that is
 not one mapping starting on its `- ` line, a span crossing an item's boundary) takes the full
@@ -23,14 +24,20 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from yaml.error import Mark, YAMLError
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.error import YAMLError
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from llm_orc.validation.yaml_builder import Builder, ExpansionRefused, Located, Path
-from llm_orc.validation.yaml_index import ParsedYaml, SourceMap, loader_for, parse_yaml
+from llm_orc.validation.yaml_index import (
+    LineShifts,
+    ParsedYaml,
+    SourceMap,
+    loader_for,
+    parse_yaml,
+)
 
 _AGENTS = "agents"
 _UNSAFE = ("<<", "\r", "\x85", "\u2028", "\u2029", "\v", "\f", "\x1c", "\x1d", "\x1e")
@@ -59,6 +66,9 @@ class SpliceState:
     """The document's node (a block mapping)."""
     sequence: SequenceNode
     """The node of `agents` (a block sequence of mappings)."""
+    shifts: LineShifts
+    """How many lines the nodes of each item (and the keys after `agents`) have moved since
+    they were composed: their marks are that far off."""
     infinite: frozenset[int] = frozenset()
     """The items holding a NaN or an infinity."""
     valid_agents: frozenset[int] = frozenset()
@@ -114,7 +124,9 @@ def _state(text: str, parsed: ParsedYaml) -> SpliceState | None:
     keys: list[Any] = [pair[0] for pair in root.value]
     later = [node.start_mark.line for node in keys if node.start_mark.line > key.start_mark.line]
     end = line_starts[min(later)] if later else len(text)
-    return SpliceState(text, parsed, entries, indent, starts, end, root, sequence)
+    tail = frozenset(node.value for node in keys if node.start_mark.line > key.start_mark.line)
+    shifts = LineShifts(_AGENTS, (0,) * len(starts), 0, tail)
+    return SpliceState(text, parsed, entries, indent, starts, end, root, sequence, shifts)
 
 
 def _splice(text: str, state: SpliceState) -> SpliceState | None:
@@ -142,50 +154,8 @@ def _splice(text: str, state: SpliceState) -> SpliceState | None:
     if built is None:
         return None
     item, entries, finite = built
-    old_lines = old.count("\n", item_start, item_end)
-    shift = _Shift(line + old_lines, region.count("\n") - old_lines)
-    return _spliced(text, state, index, item, entries, finite, shift, growth)
-
-
-@dataclass(frozen=True, slots=True)
-class _Shift:
-    """How the lines after the edited item moved: the first of them (before the edit), and by
-    how many lines. (A mark's `index` is left as it was: positions come from line and column.)"""
-
-    after: int
-    lines: int
-
-    def mark(self, mark: Mark) -> Mark:
-        line = mark.line + self.lines
-        return Mark(mark.name, mark.index, line, mark.column, mark.buffer, mark.pointer)
-
-    def node(self, node: Node, path: Path, key: Node | None, entries: dict[Path, Located]) -> Node:
-        """A copy of NODE (written after the edited item) on its new lines, indexed at PATH."""
-        start, end = self.mark(node.start_mark), self.mark(node.end_mark)
-        moved: Node
-        if isinstance(node, ScalarNode):
-            moved = ScalarNode(node.tag, node.value, start, end, node.style)
-        elif isinstance(node, SequenceNode):
-            items = [
-                self.node(item, (*path, position), None, entries)
-                for position, item in enumerate(node.value)
-            ]
-            moved = SequenceNode(node.tag, items, start, end, node.flow_style)
-        else:
-            assert isinstance(node, MappingNode)
-            pairs = []
-            for key_node, value_node in node.value:
-                moved_key = self.key(key_node)
-                child = (*path, key_node.value)
-                pairs.append((moved_key, self.node(value_node, child, moved_key, entries)))
-            moved = MappingNode(node.tag, pairs, start, end, node.flow_style)
-        entries[path] = (key, moved)
-        return moved
-
-    def key(self, node: ScalarNode) -> ScalarNode:
-        """A copy of a (text) key NODE on its new line."""
-        start, end = self.mark(node.start_mark), self.mark(node.end_mark)
-        return ScalarNode(node.tag, node.value, start, end, node.style)
+    lines = region.count("\n") - old.count("\n", item_start, item_end)
+    return _spliced(text, state, index, item, entries, finite, lines, growth)
 
 
 def _compose_item(
@@ -228,10 +198,11 @@ def _spliced(
     item: tuple[Any, Node],
     item_entries: dict[Path, Located],
     finite: bool,
-    shift: _Shift,
+    lines: int,
     growth: int,
 ) -> SpliceState:
-    """STATE with item INDEX replaced (its data and node in ITEM), the nodes after it moved."""
+    """STATE with item INDEX replaced (its data and node in ITEM); the text after it moved by
+    LINES lines and GROWTH characters."""
     item_data, item_node = item
     old_data = state.parsed.data
     data = dict(old_data)
@@ -247,24 +218,22 @@ def _spliced(
     agents_key = state.entries[(_AGENTS,)][0]
     nodes: list[Node] = list(sequence.value)
     nodes[index] = item_node
-    pairs: list[tuple[Any, Node]] = list(root.value)
-    if shift.lines:
-        for later in range(index + 1, len(nodes)):
-            nodes[later] = shift.node(nodes[later], (_AGENTS, later), None, entries)
-        for position, (key, value) in enumerate(pairs):
-            if key.start_mark.line >= shift.after:
-                moved_key = shift.key(key)
-                pairs[position] = (moved_key, shift.node(value, (key.value,), moved_key, entries))
-    moved = shift.mark if shift.lines else (lambda mark: mark)
     new_sequence = SequenceNode(
-        sequence.tag, nodes, sequence.start_mark, moved(sequence.end_mark), sequence.flow_style
+        sequence.tag, nodes, sequence.start_mark, sequence.end_mark, sequence.flow_style
     )
-    pairs = [(key, new_sequence if value is sequence else value) for key, value in pairs]
-    new_root = MappingNode(root.tag, pairs, root.start_mark, moved(root.end_mark), root.flow_style)
+    pairs = [(key, new_sequence if value is sequence else value) for key, value in root.value]
+    new_root = MappingNode(root.tag, pairs, root.start_mark, root.end_mark, root.flow_style)
     entries[()] = (None, new_root)
     entries[(_AGENTS,)] = (agents_key, new_sequence)
+    shifts = state.shifts
+    moved = list(shifts.items)
+    moved[index] = 0  # composed on its current lines
+    if lines:
+        moved[index + 1 :] = [shift + lines for shift in moved[index + 1 :]]
+    shifts = replace(shifts, items=tuple(moved), tail=shifts.tail + lines)
     infinite = state.infinite - {index} if finite else state.infinite | {index}
-    parsed = ParsedYaml(data, SourceMap(entries, text), [], has_document=True, finite=not infinite)
+    source = SourceMap(entries, text, shifts=shifts if any(moved) or shifts.tail else None)
+    parsed = ParsedYaml(data, source, [], has_document=True, finite=not infinite)
     starts = state.starts
     if growth:
         starts = [*starts[: index + 1], *(at + growth for at in starts[index + 1 :])]
@@ -278,6 +247,7 @@ def _spliced(
         end,
         new_root,
         new_sequence,
+        shifts,
         infinite,
         state.valid_agents,
     )
