@@ -212,7 +212,7 @@ def _spliced(
     data[_AGENTS] = agents
     entries = dict(state.entries)  # the previous state's index stays as it was
     for path in _paths(old_item, (_AGENTS, index)):
-        del entries[path]
+        entries.pop(path, None)  # a tagged collection's members (`!!omap`) are not indexed
     entries.update(item_entries)
     root, sequence = state.root, state.sequence
     agents_key = state.entries[(_AGENTS,)][0]
@@ -254,7 +254,7 @@ def _spliced(
 
 
 def _paths(value: Any, path: Path) -> Iterator[Path]:
-    """Every path the index holds for VALUE at PATH (no aliases: each value written once)."""
+    """Every path the index may hold for VALUE at PATH (no aliases: each value written once)."""
     yield path
     if isinstance(value, dict):
         for key, child in value.items():

@@ -85,6 +85,9 @@ INSERTS = [
     ".nan",
     "null",
     "yes",
+    " !!omap [a: 1, b: 2]",
+    " !!set {a, b}",
+    "\n    options: !!pairs [a: 1]\n",
 ]
 
 
@@ -147,7 +150,8 @@ def _incremental(text: str, previous: ValidationReport | None) -> ValidationRepo
 
 def _assert_same(incremental: ValidationReport, full: ValidationReport, text: str) -> None:
     assert incremental.diagnostics == full.diagnostics, text
-    assert incremental.data == full.data, text
+    # repr: a NaN is not equal to itself
+    assert incremental.data == full.data or repr(incremental.data) == repr(full.data), text
     assert incremental.waits_for_prices == full.waits_for_prices
 
 
@@ -237,6 +241,17 @@ def test_stars_and_exclamation_marks_in_text_are_no_aliases_or_tags() -> None:
     after = _incremental(edited, before)
     _assert_same(after, _full(edited), edited)
     assert after.source.entry(("agents", 0))[1] is before.source.entry(("agents", 0))[1]
+
+
+def test_an_agent_holding_a_tagged_collection_is_spliced_again() -> None:
+    """`!!omap` is built by PyYAML: its members are not indexed, nothing to remove for them."""
+    text = _agents(4)
+    tagged = text.replace("model_profile: default", "options: !!omap [a: 1, b: 2]", 1)
+    report = _incremental(tagged, _incremental(text, None))
+    for edited in (tagged.replace("name: a0", "name: a00"), tagged):
+        report = _incremental(edited, report)
+        _assert_same(report, _full(edited), edited)
+    assert report.splice is not None
 
 
 def test_the_report_without_for_edits_keeps_nothing() -> None:
