@@ -25,6 +25,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from itertools import accumulate
+from operator import itemgetter
 from typing import Any
 
 from yaml.error import YAMLError
@@ -43,8 +45,6 @@ _AGENTS = "agents"
 _UNSAFE = ("<<", "\r", "\x85", "\u2028", "\u2029", "\v", "\f", "\x1c", "\x1d", "\x1e")
 """Merge keys (they count against the document's expansion limit) and characters some count as
 line breaks and others not: a text holding any of them is parsed whole."""
-_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
-"""A `%TAG` directive would give the item's tags another meaning than they have alone."""
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)", re.MULTILINE)
 """`---` or `...` starting a line: the document could end (or another begin) there."""
 
@@ -97,7 +97,7 @@ def _state(text: str, parsed: ParsedYaml) -> SpliceState | None:
     """The state for a full parse, or None when its text has anything `_splice` avoids."""
     if not parsed.has_document or parsed.diagnostics or not parsed.finite:
         return None
-    if _has_unsafe(text) or _DIRECTIVE.search(text) or loader_for(text) is not loader_for(""):
+    if _has_unsafe(text) or _has_directive(text) or loader_for(text) is not loader_for(""):
         return None
     source = parsed.source
     entries = source.entries()
@@ -279,20 +279,22 @@ def _has_unsafe(text: str) -> bool:
     return any(part in text for part in _UNSAFE)
 
 
+def _has_directive(text: str) -> bool:
+    """Whether a line starts with `%`: a `%TAG` directive would give the item's tags another
+    meaning than they have alone."""
+    return text.startswith("%") or "\n%" in text
+
+
 def _has_aliases(entries: dict[Path, Located]) -> bool:
     """Whether a node is indexed at two paths: an alias (of a scalar or a collection). With
     none in the document, no item refers to another (an anchor alone changes nothing)."""
-    nodes = {id(value) for _, value in entries.values()}
+    nodes = set(map(id, map(itemgetter(1), entries.values())))
     return len(nodes) != len(entries)
 
 
 def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    at = text.find("\n")
-    while at >= 0:
-        starts.append(at + 1)
-        at = text.find("\n", at + 1)
-    return starts
+    """Where each line of TEXT starts (its only line breaks are `\\n`: see `_UNSAFE`)."""
+    return list(accumulate(map(len, text.splitlines(keepends=True)), initial=0))
 
 
 def _common_prefix(a: str, b: str) -> int:
