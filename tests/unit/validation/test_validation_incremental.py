@@ -153,6 +153,12 @@ def _assert_same(incremental: ValidationReport, full: ValidationReport, text: st
     # repr: a NaN is not equal to itself
     assert incremental.data == full.data or repr(incremental.data) == repr(full.data), text
     assert incremental.waits_for_prices == full.waits_for_prices
+    # Every path's ranges, not only those a diagnostic happened to use.
+    assert incremental.source.entries().keys() == full.source.entries().keys()
+    for path in full.source.entries():
+        assert incremental.source.key_range(path) == full.source.key_range(path), path
+        assert incremental.source.value_range(path) == full.source.value_range(path), path
+        assert incremental.source.first_key_range(path) == full.source.first_key_range(path)
 
 
 @EDIT_SETTINGS
@@ -184,6 +190,24 @@ def test_typing_inside_one_agent_matches_the_full_validator(
             text, at = text[:at] + typed + text[at:], at + 1
         report = _incremental(text, report)
         _assert_same(report, _full(text), text)
+
+
+@EDIT_SETTINGS
+@given(st.data(), documents(), st.integers(2, 8))
+def test_any_earlier_report_can_be_the_previous_one(
+    data: st.DataObject, text: str, steps: int
+) -> None:
+    """Reports are never changed by a later validation: an edit validated against an older
+    report (an editor that undid a change, a check that was superseded) is exact too."""
+    history = [(text, _incremental(text, None))]
+    for _ in range(steps):
+        base_text, base = data.draw(st.sampled_from(history))
+        text = data.draw(edit(base_text))
+        report = _incremental(text, base)
+        _assert_same(report, _full(text), text)
+        history.append((text, report))
+    for old_text, old in history:  # and each report still says what it said
+        _assert_same(old, _full(old_text), old_text)
 
 
 def _agents(count: int) -> str:
