@@ -3,7 +3,8 @@
 Validation starts as soon as a change arrives (no fixed delay); changes that arrive while a
 document is being checked are coalesced into one more check of the newest text, and a result
 for a superseded version is dropped. Clients that declare pull diagnostics are answered on
-request instead of pushed to.
+request instead of pushed to. Each open ensemble's last report is kept, so the next edit's
+validation re-reads only the agent the edit touched (`llm_orc.validation.yaml_splice`).
 
 The price table (about half a second to import, once per process) is never loaded on the event
 loop: a document whose budget check needs it is checked without that check, the table is
