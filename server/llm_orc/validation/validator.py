@@ -93,10 +93,11 @@ def validate_ensemble_text(
         parsed, splice = parse_yaml(text), None
     else:
         parsed, splice = parse_edit(text, previous.splice if previous else None)
-    if splice is not None:
-        valid = _valid_agents(parsed.data[_AGENTS], splice.valid_agents)
-        splice = replace(splice, valid_agents=valid)
-    report = _checked(parsed, profiles, providers, unloaded, wait_for_prices, splice)
+    own = splice if splice is not None and splice.parsed is parsed else None
+    if own is not None:  # the state of this very text (not one carried over from before)
+        valid = _valid_agents(parsed.data[_AGENTS], own.valid_agents)
+        splice = own = replace(own, valid_agents=valid)
+    report = _checked(parsed, profiles, providers, unloaded, wait_for_prices, own)
     return report if splice is None else replace(report, splice=splice)
 
 

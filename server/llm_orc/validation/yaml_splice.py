@@ -83,14 +83,18 @@ class SpliceState:
 
 def parse_edit(text: str, previous: SpliceState | None) -> tuple[ParsedYaml, SpliceState | None]:
     """TEXT parsed as `parse_yaml` parses it, reusing PREVIOUS (the state of the text before
-    the edit) when the edit lies inside one agent; with the state to pass for the next edit
-    (None when this text cannot be reused)."""
+    the edit) when the edit lies inside one agent; with the state to pass for the next edit.
+
+    When TEXT itself cannot be reused (a syntax error while a key is being typed, a duplicate
+    key), the state passed on is PREVIOUS: a state stands for its own text, so the next edit
+    is spliced against it if that text and the next differ inside one agent."""
     if previous is not None:
         spliced = _splice(text, previous)
         if spliced is not None:
             return spliced.parsed, spliced
     parsed = parse_yaml(text)
-    return parsed, _state(text, parsed)
+    state = _state(text, parsed)
+    return parsed, previous if state is None else state
 
 
 def _state(text: str, parsed: ParsedYaml) -> SpliceState | None:
@@ -132,11 +136,27 @@ def _state(text: str, parsed: ParsedYaml) -> SpliceState | None:
 def _splice(text: str, state: SpliceState) -> SpliceState | None:
     """The state of TEXT with the one item the edit touched composed again, or None."""
     old = state.text
-    start = _common_prefix(old, text)
+    shortest = min(len(old), len(text))
+    start = _common_prefix(old, text, limit=shortest)
     if start == len(old) == len(text):
         return state
-    suffix = _common_suffix(old, text, limit=min(len(old), len(text)) - start)
-    old_end = len(old) - suffix
+    old_end = len(old) - _common_suffix(old, text, limit=shortest - start)
+    spliced = _splice_span(text, state, start, old_end)
+    if spliced is not None:
+        return spliced
+    # The same edit placed as early as it can be: Enter at the end of an agent's last line
+    # reads as a line break inserted at the start of the next agent's line, the other way.
+    suffix = _common_suffix(old, text, limit=shortest)
+    early = _common_prefix(old, text, limit=shortest - suffix)
+    if early == start:
+        return None
+    return _splice_span(text, state, early, len(old) - suffix)
+
+
+def _splice_span(text: str, state: SpliceState, start: int, old_end: int) -> SpliceState | None:
+    """The state of TEXT, which is the previous text with its characters from START to
+    OLD_END replaced, when that span lies inside one item; None otherwise."""
+    old = state.text
     index = bisect_right(state.starts, start) - 1
     if index < 0:
         return None
@@ -297,10 +317,10 @@ def _line_starts(text: str) -> list[int]:
     return list(accumulate(map(len, text.splitlines(keepends=True)), initial=0))
 
 
-def _common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix of A and B (a binary search of slice compares:
-    each in C)."""
-    low, high = 0, min(len(a), len(b))
+def _common_prefix(a: str, b: str, *, limit: int) -> int:
+    """The length of the longest common prefix of A and B, at most LIMIT (a binary search of
+    slice compares: each in C)."""
+    low, high = 0, limit
     while low < high:
         middle = (low + high + 1) // 2
         if a[low:middle] == b[low:middle]:

@@ -254,8 +254,27 @@ def test_an_edit_the_splice_cannot_prove_safe_is_parsed_again() -> None:
     edited = text.replace('"You are 3. Version 0."', "&v text\n    description: *v")
     after = _incremental(edited, before)
     _assert_same(after, _full(edited), edited)
-    assert after.splice is None
     assert after.source.entry(("agents", 0))[1] is not before.source.entry(("agents", 0))[1]
+    assert after.splice is before.splice  # kept for the next edit: this text has none
+
+
+def test_a_text_that_cannot_be_reused_passes_the_last_good_state_on() -> None:
+    """While a key is being typed the agent does not parse; once it does, it is spliced into
+    the last text that parsed, not parsed whole."""
+    text = _agents(8)
+    good = report = _incremental(text, None)
+    at = text.index("  - name: a4") - 1  # the end of agent 3's last line
+    line = "\n    temperature: 0.5"
+    for typed in range(1, len(line) + 1):
+        edited = text[:at] + line[:typed] + text[at:]
+        report = _incremental(edited, report)
+        _assert_same(report, _full(edited), edited)
+        if report.data is None:  # "    temperatu": not YAML yet
+            assert report.splice is good.splice  # passed on
+        else:  # spliced into the last text that parsed, not parsed whole
+            assert report.source.entry(("agents", 0))[1] is good.source.entry(("agents", 0))[1]
+            good = report
+    assert report.data["agents"][3]["temperature"] == 0.5
 
 
 def test_stars_and_exclamation_marks_in_text_are_no_aliases_or_tags() -> None:
