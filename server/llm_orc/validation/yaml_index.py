@@ -113,7 +113,10 @@ class LineShifts:
             return 0
         first = path[0]
         if first == self.key:
-            return self.items[path[1]] if len(path) > 1 and isinstance(path[1], int) else 0
+            index = path[1] if len(path) > 1 else None
+            if isinstance(index, int) and 0 <= index < len(self.items):
+                return self.items[index]
+            return 0
         return self.tail if first in self.tail_keys else 0
 
 
