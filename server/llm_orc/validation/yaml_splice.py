@@ -187,8 +187,9 @@ def _compose_item(
     loader_class = loader_for(padded)
     if loader_class is not loader_for(""):
         return None
-    loader = loader_class(padded)
+    loader = None
     try:
+        loader = loader_class(padded)  # libyaml encodes the text here: a lone surrogate raises
         node = loader.get_single_node()
         if not isinstance(node, SequenceNode) or node.flow_style or len(node.value) != 1:
             return None
@@ -205,7 +206,8 @@ def _compose_item(
     except (YAMLError, RecursionError, UnicodeError, ValueError, ExpansionRefused):
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if builder.problems or builder.duplicates or builder.non_text_keys or _has_aliases(entries):
         return None
     return (data, item), entries, builder.finite

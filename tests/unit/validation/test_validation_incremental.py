@@ -75,6 +75,10 @@ INSERTS = [
     "\t",
     "\r\n",
     "\u2028",
+    "\udfff",
+    "\x00",
+    "\x85",
+    "\ufeff",
     "é",
     "name: a1\n",
     "  - name: z\n",
@@ -295,6 +299,16 @@ def test_an_agent_holding_a_tagged_collection_is_spliced_again() -> None:
         report = _incremental(edited, report)
         _assert_same(report, _full(edited), edited)
     assert report.splice is not None
+
+
+def test_odd_characters_typed_into_an_agent_match_the_full_validator() -> None:
+    """Each one alone (a lone surrogate once raised from inside the splice)."""
+    text = _agents(6)
+    before = _incremental(text, None)
+    for odd in ["\udfff", "\ud800", "\x00", "\x07", "\x85", "\u2028", "\ufeff", "\t", "\r"]:
+        for where in ("You are 3.", "  - name: a3", "    model_profile: default\n  - name: a4"):
+            edited = text.replace(where, where[:5] + odd + where[5:], 1)
+            _assert_same(_incremental(edited, before), _full(edited), edited)
 
 
 def test_the_report_without_for_edits_keeps_nothing() -> None:
