@@ -3,8 +3,10 @@ driven by a pygls client (`client.py`), every figure measured on the client's cl
 
 - didChange → publishDiagnostics of that version, for generated ensembles of 10, 100 and 500
   agents (a DAG with three errors, so the published list is never empty): one incremental edit
-  at a time, each waiting for its own version's publish. The same at 500 agents for a client
-  that pulls (didChange, then `textDocument/diagnostic` until answered).
+  at a time (digits typed in the middle agent's prompt), each waiting for its own version's
+  publish. The same at 500 agents for an edit that adds a line (Enter in that prompt: every
+  later line moves), and for a client that pulls (didChange, then `textDocument/diagnostic`
+  until answered).
 - `textDocument/codeAction` on a non-empty selection in a Python file, trigger kind Automatic
   (what an editor sends on every cursor move).
 - `workspace/executeCommand` `llm-orc.runEnsemble` → the first `llm-orc/runEvent` of type
@@ -141,14 +143,16 @@ PYTHON_FILE = "".join(
 
 class Editing:
     """An open ensemble document and the incremental edits made to it: each bumps the version
-    number in the middle agent's system prompt."""
+    number in the middle agent's system prompt, or (ENTER) breaks that prompt's line before
+    "Version" (a new line inside the quoted text: every later line moves down one)."""
 
-    def __init__(self, client: BenchClient, path: Path, text: str) -> None:
+    def __init__(self, client: BenchClient, path: Path, text: str, *, enter: bool = False) -> None:
         self.client = client
         self.line = edit_line(text)
         self.prefix = text.splitlines()[self.line].index("Version ") + len("Version ")
         self.number = "0"
         self.version = 1
+        self.enter = enter
         self.uri = client.open(path, text)
 
     async def opened(self) -> None:
@@ -156,6 +160,11 @@ class Editing:
 
     def edit(self) -> None:
         """Send the next edit (a new version)."""
+        if self.enter:
+            self.version += 1
+            at = types.Position(self.line, self.prefix - len("Version "))
+            self.client.replace(self.uri, self.version, types.Range(at, at), "\n      ")
+            return
         start = types.Position(self.line, self.prefix)
         end = types.Position(self.line, self.prefix + len(self.number))
         self.number = str(int(self.number) + 1)
@@ -340,6 +349,19 @@ async def _measure(result: BenchmarkResult, settings: Settings, base: Path) -> N
             editing.close()
             target = TARGET_DIAGNOSTICS_MS if size == 500 else None
             record(f"diagnostics_{size}", f"didChange→diagnostics, {size} agents", seconds, target)
+
+        path = project.ensembles / "entered-500.yaml"
+        editing = Editing(client, path, ensemble(500), enter=True)
+        await editing.opened()
+        seconds = await _edits(editing, settings)
+        editing.close()
+        record(
+            "diagnostics_enter_500",
+            "didChange (Enter: a new line)→diagnostics, 500 agents",
+            seconds,
+            TARGET_DIAGNOSTICS_MS,
+            note="each edit adds a line in the middle agent: the 250 agents after it move down",
+        )
 
         seconds, actions = await _code_actions(client, project, settings.code_actions)
         record(

@@ -87,6 +87,29 @@ async def test_edits_revalidate_and_only_the_newest_version_is_published(
     assert versions == sorted(versions)  # never an older version after a newer one
 
 
+async def test_edits_inside_one_agent_keep_every_range_exact(
+    client: RecordingClient, project: Path
+) -> None:
+    """Edits the server splices into its last parse (a new line in the first agent, then a
+    typo fixed in the second): the ranges after them are the full validator's."""
+    path = project / ".llm-orc" / "ensembles" / "spliced.yaml"
+    document = open_document(client, path, BROKEN)
+    await client.diagnostics_for(document, version=1)
+    entered = BROKEN.replace("    depends_on: [second]\n", "    depends_on:\n      - second\n")
+    change_document(client, document, 2, entered)
+    items = by_code(await client.diagnostics_for(document, version=2))
+    [missing] = items["missing-dependency"]
+    assert as_tuple(missing.range) == (11, 24, 11, 29)  # a line further down
+    [profile] = items["unknown-profile"]
+    assert as_tuple(profile.range) == (13, 19, 13, 24)
+    fixed = entered.replace("temprature", "temperature")
+    change_document(client, document, 3, fixed)
+    items = by_code(await client.diagnostics_for(document, version=3))
+    assert set(items) == {"dependency-cycle", "missing-dependency", "unknown-profile"}
+    cycle = sorted(items["dependency-cycle"], key=lambda d: d.range.start.line)
+    assert [as_tuple(d.range) for d in cycle] == [(6, 8, 6, 14), (11, 17, 11, 22)]
+
+
 async def test_closing_clears_the_documents_diagnostics(
     client: RecordingClient, project: Path
 ) -> None:

@@ -74,10 +74,18 @@ class Workspace:
                 issues.append(_missing_model_issue(profile))
         return issues
 
-    def validate_text(self, text: str, *, wait_for_prices: bool = True) -> ValidationReport:
+    def validate_text(
+        self,
+        text: str,
+        *,
+        wait_for_prices: bool = True,
+        previous: ValidationReport | None = None,
+        for_edits: bool = False,
+    ) -> ValidationReport:
         """Validate ensemble text against this workspace's profiles and the installed providers;
         an agent whose profile may come from a file that failed to load is an error too, so it
-        never runs silently on another definition (the built-in one). WAIT_FOR_PRICES as for
+        never runs silently on another definition (the built-in one). WAIT_FOR_PRICES,
+        PREVIOUS (the report on the text before an edit) and FOR_EDITS as for
         `validate_ensemble_text`."""
         catalog = self.profile_catalog
         unloaded = self.unloaded_profiles
@@ -87,6 +95,8 @@ class Workspace:
             providers=provider_names(),
             unloaded=sorted(unloaded),
             wait_for_prices=wait_for_prices,
+            previous=previous,
+            for_edits=for_edits,
         )
         if report.data is None:
             return report

@@ -9,14 +9,20 @@ reported on their key, from the schema, so the lists of such keys live in one pl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from llm_orc.schemas import SchemaName, load_schema
 from llm_orc.validation.diagnostics import Diagnostic, Range, Severity
-from llm_orc.validation.schema_fastpath import MARKERS, Check, FastSchema
+from llm_orc.validation.schema_fastpath import (
+    MARKERS,
+    Check,
+    FastSchema,
+    assuming_valid,
+    known_valid,
+)
 from llm_orc.validation.wording import (
     clause,
     did_you_mean,
@@ -91,7 +97,7 @@ def compiled_schema(name: SchemaName) -> CompiledSchema:
             yield from plain_items(validator, items_schema, instance, parent)
             return
         for index, item in enumerate(instance):
-            if not check(item):
+            if not known_valid(item) and not check(item):
                 yield from validator.descend(item, items_schema, path=index)
 
     keywords = {"items": items, _IGNORED: _marker, _UNSUPPORTED: _marker}
@@ -126,12 +132,34 @@ def schema_diagnostics(
     *,
     root_noun: str,
     item_nouns: Mapping[str, str],
+    valid_items: Collection[int] = (),
 ) -> list[Diagnostic]:
     """Every schema violation in DATA, located through SOURCE.
 
     ROOT_NOUN names the document in messages ("the ensemble"); ITEM_NOUNS names the entries of
-    a list or mapping by its key (`agents` -> "agent").
+    a list or mapping by its key (`agents` -> "agent"). VALID_ITEMS: id() of list items known
+    to pass their `items` schema (`item_check`), alive and unchanged: not checked again.
     """
+    if valid_items:
+        with assuming_valid(valid_items):
+            return _schema_diagnostics(name, data, source, root_noun, item_nouns)
+    return _schema_diagnostics(name, data, source, root_noun, item_nouns)
+
+
+def item_check(name: SchemaName, key: str) -> Check | None:
+    """The compiled check of the items of the top-level list KEY of schema NAME (None when it
+    cannot be compiled)."""
+    items = load_schema(name)["properties"][key]["items"]
+    return fast_schema(name).check(items)
+
+
+def _schema_diagnostics(
+    name: SchemaName,
+    data: Any,
+    source: SourceMap,
+    root_noun: str,
+    item_nouns: Mapping[str, str],
+) -> list[Diagnostic]:
     valid = _document_check(name)
     if valid is not None and valid(data):
         return []

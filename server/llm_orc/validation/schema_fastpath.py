@@ -11,10 +11,33 @@ means "always ask jsonschema".
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 Check = Callable[[Any], bool]
+
+_KNOWN_VALID: ContextVar[Collection[int]] = ContextVar("known_valid", default=())
+"""id() of list items known to pass their list's `items` schema (see `assuming_valid`)."""
+
+
+@contextmanager
+def assuming_valid(items: Collection[int]) -> Iterator[None]:
+    """Within it, every `items` check passes the list items whose id() is in ITEMS without
+    checking them again (they passed that check before and are unchanged: the caller keeps
+    them alive, so no other object has their id)."""
+    token = _KNOWN_VALID.set(items)
+    try:
+        yield
+    finally:
+        _KNOWN_VALID.reset(token)
+
+
+def known_valid(item: Any) -> bool:
+    """Whether ITEM is one of the items `assuming_valid` was given."""
+    return id(item) in _KNOWN_VALID.get()
+
 
 MARKERS = ("x-llm-orc-ignored", "x-llm-orc-unsupported")
 _OBJECT = frozenset({"properties", "additionalProperties", "required"})
@@ -154,7 +177,16 @@ class FastSchema:
         check = self.check(items)
         if check is None:
             return None
-        return lambda value: not isinstance(value, list) or all(map(check, value))
+
+        def check_items(value: Any) -> bool:
+            if not isinstance(value, list):
+                return True
+            known = _KNOWN_VALID.get()
+            if not known:
+                return all(map(check, value))
+            return all(id(item) in known or check(item) for item in value)
+
+        return check_items
 
     def _combinator(self, keyword: str, value: Any, schema: dict[str, Any]) -> Check | None:
         if keyword == "not":

@@ -23,13 +23,15 @@ from llm_orc.validation.references import (
     profiles_file_provider_diagnostics,
     provider_diagnostics,
 )
-from llm_orc.validation.schema_errors import schema_diagnostics
-from llm_orc.validation.yaml_index import SourceMap, parse_yaml
+from llm_orc.validation.schema_errors import item_check, schema_diagnostics
+from llm_orc.validation.yaml_index import ParsedYaml, SourceMap, parse_yaml
+from llm_orc.validation.yaml_splice import SpliceState, parse_edit
 
 if TYPE_CHECKING:
     from llm_orc.config.profiles import ModelProfile
 
-_ENSEMBLE_NOUNS = {"agents": "agent"}
+_AGENTS = "agents"
+_ENSEMBLE_NOUNS = {_AGENTS: "agent"}
 _PROFILES_NOUNS = {"model_profiles": "profile"}
 
 
@@ -47,6 +49,8 @@ class ValidationReport:
     (`llm_orc.pricing.table.load_table`)."""
     views: list[AgentView] | None = field(default=None, compare=False, repr=False)
     """The agents the checks looked at, kept for the checks that follow (see `agents`)."""
+    splice: SpliceState | None = field(default=None, compare=False, repr=False)
+    """What the next validation of an edited version of this text can reuse (`previous`)."""
 
     @property
     def agents(self) -> list[AgentView]:
@@ -70,6 +74,8 @@ def validate_ensemble_text(
     providers: Collection[str] | None = None,
     unloaded: Sequence[str] = (),
     wait_for_prices: bool = True,
+    previous: ValidationReport | None = None,
+    for_edits: bool = False,
 ) -> ValidationReport:
     """Check an ensemble file's text.
 
@@ -79,8 +85,39 @@ def validate_ensemble_text(
     unknown-profile message then mentions (the profile may be defined there). Without
     WAIT_FOR_PRICES, checks that need the price table while it is not loaded are left out
     (the report's `waits_for_prices` says so) instead of importing it on this thread.
+    PREVIOUS, the report (made with FOR_EDITS) on the text before an edit, lets the parse
+    reuse the agents the edit did not touch (`yaml_splice`): the report is the same as
+    without it. FOR_EDITS (implied by PREVIOUS) keeps in the report what the next edit reuses.
     """
-    parsed = parse_yaml(text)
+    if previous is None and not for_edits:
+        parsed, splice = parse_yaml(text), None
+    else:
+        parsed, splice = parse_edit(text, previous.splice if previous else None)
+    own = splice if splice is not None and splice.parsed is parsed else None
+    if own is not None:  # the state of this very text (not one carried over from before)
+        valid = _valid_agents(parsed.data[_AGENTS], own.valid_agents)
+        splice = own = replace(own, valid_agents=valid)
+    report = _checked(parsed, profiles, providers, unloaded, wait_for_prices, own)
+    return report if splice is None else replace(report, splice=splice)
+
+
+def _valid_agents(agents: list[Any], known: frozenset[int]) -> frozenset[int]:
+    """id() of the AGENTS that pass the schema's agent check: those in KNOWN (checked by the
+    validation before, and the same objects) without checking them again."""
+    check = item_check("ensemble", _AGENTS)
+    if check is None:
+        return frozenset()
+    return frozenset(id(agent) for agent in agents if id(agent) in known or check(agent))
+
+
+def _checked(
+    parsed: ParsedYaml,
+    profiles: Mapping[str, ModelProfile] | None,
+    providers: Collection[str] | None,
+    unloaded: Sequence[str],
+    wait_for_prices: bool,
+    splice: SpliceState | None,
+) -> ValidationReport:
     if not parsed.has_document:
         return _report(parsed.diagnostics, None, parsed.source)
     agents = agent_views(parsed.data)
@@ -93,6 +130,7 @@ def validate_ensemble_text(
         unloaded,
         finite=parsed.finite,
         wait_for_prices=wait_for_prices,
+        valid_agents=splice.valid_agents if splice else frozenset(),
     )
     report = _report([*parsed.diagnostics, *found], parsed.data, parsed.source, agents)
     return replace(report, waits_for_prices=True) if waits else report
@@ -142,12 +180,19 @@ def _ensemble_diagnostics(
     *,
     finite: bool = False,
     wait_for_prices: bool = True,
+    valid_agents: frozenset[int] = frozenset(),
 ) -> tuple[list[Diagnostic], bool]:
-    """Every check of an ensemble document (FINITE: its YAML holds no NaN or infinity), and
-    whether a check was left out until the price table is loaded."""
+    """Every check of an ensemble document (FINITE: its YAML holds no NaN or infinity;
+    VALID_AGENTS: id() of agent mappings known to pass the schema), and whether a check was
+    left out until the price table is loaded."""
     waits = False
     out = schema_diagnostics(
-        "ensemble", data, source, root_noun="the ensemble", item_nouns=_ENSEMBLE_NOUNS
+        "ensemble",
+        data,
+        source,
+        root_noun="the ensemble",
+        item_nouns=_ENSEMBLE_NOUNS,
+        valid_items=valid_agents,
     )
     out += graph_diagnostics(agents, source)
     if profiles is not None:

@@ -34,7 +34,16 @@ from llm_orc.validation.yaml_builder import (
     Path,
 )
 
-__all__ = ["Located", "ParsedYaml", "Path", "SourceMap", "parse_yaml", "read_header"]
+__all__ = [
+    "LineShifts",
+    "Located",
+    "ParsedYaml",
+    "Path",
+    "SourceMap",
+    "loader_for",
+    "parse_yaml",
+    "read_header",
+]
 
 _RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = yaml.SafeLoader.yaml_implicit_resolvers
 _ANY_START = tuple(_RESOLVERS.get(None, ()))
@@ -84,6 +93,33 @@ _INDICATORS = ("- ", "-\t", "? ", "?\t")
 _INDICATOR_RUN = re.compile(rf"(?:[-?][ \t]+){{{_SAFE_DEPTH}}}")
 
 
+@dataclass(frozen=True, slots=True)
+class LineShifts:
+    """How many lines the nodes indexed under some paths have moved since they were composed:
+    a spliced parse (`yaml_splice`) keeps the nodes of the items after an edit that added or
+    removed lines, instead of copying them onto their new lines."""
+
+    key: str
+    """The top-level key of the list whose items moved (`agents`)."""
+    items: tuple[int, ...]
+    """By how many lines each item of that list moved."""
+    tail: int = 0
+    """By how many lines the top-level keys in TAIL_KEYS (those after the list) moved."""
+    tail_keys: frozenset[str] = frozenset()
+
+    def of(self, path: Path) -> int:
+        """By how many lines the nodes indexed at PATH moved."""
+        if not path:
+            return 0
+        first = path[0]
+        if first == self.key:
+            index = path[1] if len(path) > 1 else None
+            if isinstance(index, int) and 0 <= index < len(self.items):
+                return self.items[index]
+            return 0
+        return self.tail if first in self.tail_keys else 0
+
+
 class SourceMap:
     """Ranges for document paths, falling back to the nearest written ancestor.
 
@@ -94,10 +130,16 @@ class SourceMap:
     """
 
     def __init__(
-        self, entries: Mapping[Path, Located], text: str | None, aliases: Set[Path] = frozenset()
+        self,
+        entries: Mapping[Path, Located],
+        text: str | None,
+        aliases: Set[Path] = frozenset(),
+        shifts: LineShifts | None = None,
     ) -> None:
         self._entries = entries
         self._aliases = aliases
+        self._shifts = shifts
+        """Lines the indexed nodes moved since they were composed (None: none moved)."""
         """Paths whose value is an alias of a collection: their value is written elsewhere."""
         self._text = text
         self._lines: list[str] | None = None
@@ -116,17 +158,26 @@ class SourceMap:
     def has(self, path: Path) -> bool:
         return path in self._entries
 
+    def entries(self) -> dict[Path, Located]:
+        """A copy of the whole index (for a parse that reuses this one: `yaml_splice`)."""
+        return dict(self._entries)
+
     def entry(self, path: Path) -> Located:
-        """The key and value nodes written at PATH (KeyError when nothing is)."""
+        """The key and value nodes written at PATH (KeyError when nothing is); their marks may
+        be `line_shift(PATH)` lines off (use the ranges here)."""
         return self._entries[path]
+
+    def line_shift(self, path: Path) -> int:
+        """By how many lines the nodes indexed at PATH moved since they were composed."""
+        return 0 if self._shifts is None else self._shifts.of(path)
 
     def key_range(self, path: Path) -> Range:
         """The key written for PATH (the item itself for list items)."""
         found = self._nearest(path)
         if found is None:
             return _ORIGIN
-        key, value = found[1]
-        return self.node_range(value if key is None else key)
+        at, (key, value) = found
+        return self.node_range(value if key is None else key, self.line_shift(at))
 
     def value_range(self, path: Path) -> Range:
         """The value at PATH; an empty value (`key:` alone) or an alias gives the key instead."""
@@ -134,15 +185,16 @@ class SourceMap:
         if found is None:
             return _ORIGIN
         at, (key, value) = found
+        shift = self.line_shift(at)
         if key is not None and (at != path or _is_blank(value) or at in self._aliases):
-            return self.node_range(key)
-        return self.node_range(value)
+            return self.node_range(key, shift)
+        return self.node_range(value, shift)
 
     def first_key_range(self, path: Path) -> Range:
         """The first key of the mapping at PATH, else the value at PATH."""
         node = self._value_node(path)
         if isinstance(node, MappingNode) and node.value:
-            return self.node_range(node.value[0][0])
+            return self.node_range(node.value[0][0], self.line_shift(path))
         return self.value_range(path)
 
     def scalar_text(self, path: Path) -> str | None:
@@ -156,8 +208,9 @@ class SourceMap:
         if self._text is None or not isinstance(node, ScalarNode):
             return self.value_range(path)
         self._ensure_lines()
-        begin = self._offset(node.start_mark)
-        found = self._text.find(needle, begin, self._offset(node.end_mark))
+        shift = self.line_shift(path)
+        begin = self._offset(node.start_mark, shift)
+        found = self._text.find(needle, begin, self._offset(node.end_mark, shift))
         if found < 0:
             return self.value_range(path)
         return Range(self.position_at(found), self.position_at(found + len(needle)))
@@ -215,13 +268,14 @@ class SourceMap:
                 return at, entry
         return None
 
-    def node_range(self, node: Node) -> Range:
+    def node_range(self, node: Node, shift: int = 0) -> Range:
+        """Where NODE is written, SHIFT lines below its marks (see `line_shift`)."""
         start_mark, end_mark = node.start_mark, node.end_mark
-        if self._yaml_only_breaks:
+        if self._yaml_only_breaks:  # never spliced: no shift
             start, end = self.point(start_mark), self.point(end_mark)
         else:
-            start = Position(start_mark.line, start_mark.column)
-            end = Position(end_mark.line, end_mark.column)
+            start = Position(start_mark.line + shift, start_mark.column)
+            end = Position(end_mark.line + shift, end_mark.column)
         if start.line == end.line:
             return Range(start, end)
         if not isinstance(node, ScalarNode):
@@ -251,8 +305,8 @@ class SourceMap:
             self._starts = list(accumulate(map(len, self._lines), initial=0))
         return self._lines
 
-    def _offset(self, mark: Mark) -> int:
-        """The code-point offset of MARK in the text."""
+    def _offset(self, mark: Mark, shift: int = 0) -> int:
+        """The code-point offset of MARK (SHIFT lines below it) in the text."""
         self._ensure_lines()
         starts = self._starts
         if self._yaml_only_breaks:
@@ -260,7 +314,7 @@ class SourceMap:
                 yaml_lines = _split_keeping(self._text or "", _YAML_LINE_BREAK)
                 self._yaml_starts = list(accumulate(map(len, yaml_lines), initial=0))
             starts = self._yaml_starts
-        line = min(mark.line, len(starts) - 1)
+        line = min(mark.line + shift, len(starts) - 1)
         return min(starts[line] + mark.column, len(self._text or ""))
 
     def position_at(self, offset: int) -> Position:
@@ -312,7 +366,7 @@ def parse_yaml(text: str) -> ParsedYaml:
     source_positions: dict[Path, Located] = {}
     aliases: set[Path] = set()
     source = SourceMap(source_positions, text, aliases)
-    loader_class = _loader_for(text)
+    loader_class = loader_for(text)
     loader: yaml.SafeLoader | yaml.CSafeLoader | None = None
     try:
         loader = loader_class(text)
@@ -360,7 +414,7 @@ def read_header(text: str, keys: Collection[str]) -> dict[str, str] | None:
     """
     loader: yaml.SafeLoader | yaml.CSafeLoader | None = None
     try:
-        loader = _loader_for(text)(text)
+        loader = loader_for(text)(text)
         node = loader.get_single_node()
     except (YAMLError, RecursionError, UnicodeError):
         return None
@@ -428,7 +482,7 @@ def _syntax_error(exc: MarkedYAMLError, source: SourceMap) -> Diagnostic:
     return Diagnostic("yaml-syntax", message, location)
 
 
-def _loader_for(text: str) -> type[yaml.SafeLoader] | type[yaml.CSafeLoader]:
+def loader_for(text: str) -> type[yaml.SafeLoader] | type[yaml.CSafeLoader]:
     """libyaml, unless the text nests deeper than its recursive composer survives.
 
     libyaml's composer overflows the C stack (a segfault, fatal to a language server) on

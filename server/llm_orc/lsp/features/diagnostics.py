@@ -3,7 +3,8 @@
 Validation starts as soon as a change arrives (no fixed delay); changes that arrive while a
 document is being checked are coalesced into one more check of the newest text, and a result
 for a superseded version is dropped. Clients that declare pull diagnostics are answered on
-request instead of pushed to.
+request instead of pushed to. Each open ensemble's last report is kept, so the next edit's
+validation re-reads only the agent the edit touched (`llm_orc.validation.yaml_splice`).
 
 The price table (about half a second to import, once per process) is never loaded on the event
 loop: a document whose budget check needs it is checked without that check, the table is
@@ -33,12 +34,20 @@ logger = logging.getLogger(__name__)
 
 
 def document_report(
-    document: TextDocument, kind: DocumentKind, workspace: Workspace, *, wait_for_prices: bool
+    document: TextDocument,
+    kind: DocumentKind,
+    workspace: Workspace,
+    *,
+    wait_for_prices: bool,
+    previous: ValidationReport | None = None,
 ) -> ValidationReport | None:
     """The validator's report on DOCUMENT (pure: no I/O beyond the config); None when it is
-    not an llm-orc document."""
+    not an llm-orc document. PREVIOUS, the report on its text before the edit, lets an
+    ensemble's validation reuse what the edit did not touch (the report is the same)."""
     if kind is DocumentKind.ENSEMBLE:
-        return workspace.validate_text(document.source, wait_for_prices=wait_for_prices)
+        return workspace.validate_text(
+            document.source, wait_for_prices=wait_for_prices, previous=previous, for_edits=True
+        )
     if kind is DocumentKind.PROFILES:
         return validate_profiles_text(document.source)
     return None
@@ -56,6 +65,8 @@ class DiagnosticsFeature:
         self._checking: dict[str, asyncio.Task[None]] = {}
         self._stale: set[str] = set()
         self._pulled: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+        self._reports: dict[str, ValidationReport] = {}
+        """The last report on each open ensemble, for the next edit to reuse (its parse)."""
         self._prices: asyncio.Task[None] | None = None
         """Loading the price table, once (None: not asked for yet)."""
         self._prices_tried = False
@@ -79,6 +90,7 @@ class DiagnosticsFeature:
             task.cancel()
         self._stale.discard(uri)
         self._pulled.pop(uri, None)
+        self._reports.pop(uri, None)
         if (
             not self.server.uses_pull_diagnostics
             and self.server.kind_of(uri) is not DocumentKind.OTHER
@@ -132,12 +144,14 @@ class DiagnosticsFeature:
         path = self.server.path_of(document.uri)
         if path is None:
             return []
+        previous = self._reports.pop(document.uri, None)
         try:
             report = document_report(
                 document,
                 self.server.kind_of(document.uri),
                 self.server.workspaces.for_path(path),
                 wait_for_prices=self._wait_for_prices(),
+                previous=previous,
             )
             if report is None:
                 return []
@@ -147,8 +161,10 @@ class DiagnosticsFeature:
             return []
         if report.waits_for_prices:
             self._check_after_prices(document.uri)
+        if report.splice is not None:
+            self._reports[document.uri] = report
         # Freeing a 500-agent report takes a few milliseconds: after the answer has gone out.
-        asyncio.get_running_loop().call_soon(_release, report)
+        asyncio.get_running_loop().call_soon(_release, (previous, report))
         return items
 
     # -- the price table ----------------------------------------------------------------------
