@@ -25,15 +25,23 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TypedDict
+from types import MappingProxyType
+from typing import Any, TypedDict
 
 from llm_orc.config.ensemble import Agent, Ensemble
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.agent_settings import AgentSettings, SettingsError, resolve_settings
-from llm_orc.execution.budget import BUDGET, BudgetMeter, BudgetRecord, check_max_cost, stop_reason
+from llm_orc.execution.budget import (
+    BUDGET,
+    AttemptCost,
+    BudgetMeter,
+    BudgetRecord,
+    check_max_cost,
+    stop_reason,
+)
 from llm_orc.execution.events import (
     NO_USAGE,
     AgentCancelled,
@@ -71,6 +79,7 @@ from llm_orc.providers.base import (
     RateLimitedError,
     TokenUsage,
     estimate_tokens,
+    tokens_for_chars,
 )
 from llm_orc.providers.registry import get_provider
 
@@ -86,6 +95,7 @@ CANCELLED = "the run was cancelled"
 CANCELLED_BEFORE_START = "the run was cancelled before it started"
 
 _STOPPABLE = (AgentStatus.RUNNING, AgentStatus.QUEUED)
+_NO_OUTCOMES: Mapping[str, DependencyOutcome] = MappingProxyType({})
 _UNFINISHED = (*_STOPPABLE, AgentStatus.PENDING)
 
 
@@ -223,21 +233,21 @@ class EnsembleRun:
 
     # -- events -------------------------------------------------------------------------------
 
-    def _header(self) -> _Header:
-        """The next event's common fields: its sequence number and both timestamps (the
-        wall-clock text is formatted once per millisecond: a busy run emits many in one)."""
+    def _stamp(self) -> tuple[int, float, str]:
+        """The next event's sequence number and both timestamps (the wall-clock text is
+        formatted once per millisecond: a busy run emits many in one)."""
         self._seq += 1
         millis = time.time_ns() // 1_000_000
         if millis != self._wall_millis:
             self._wall_millis = millis
             moment = datetime.fromtimestamp(millis / 1000, UTC)
             self._wall_text = moment.isoformat(timespec="milliseconds")
-        return {
-            "run_id": self.run_id,
-            "seq": self._seq,
-            "at": time.monotonic() - self._t0,
-            "time": self._wall_text,
-        }
+        return self._seq, time.monotonic() - self._t0, self._wall_text
+
+    def _header(self) -> _Header:
+        """The next event's common fields (`_stamp`, with the run id), as keyword arguments."""
+        seq, at, wall = self._stamp()
+        return {"run_id": self.run_id, "seq": seq, "at": at, "time": wall}
 
     def _send(self, event: RunEvent) -> None:
         """Publish EVENT; the hook's own exceptions never reach the run."""
@@ -575,8 +585,7 @@ class EnsembleRun:
         if provider is None:
             provider = self._provider_of[settings.provider] = self._providers(settings.provider)
         json_output = agent.json_output
-        deps = {dep: self._outcome(dep) for dep in agent.depends_on}
-        prompt = build_prompt(agent, self.task, deps)
+        prompt = build_prompt(agent, self.task, self._outcomes(agent))
         system_prompt = build_system_prompt(
             settings.system_prompt, json_output=json_output, json_schema=agent.output_schema
         )
@@ -657,9 +666,13 @@ class EnsembleRun:
             result.output = text
             result.finished_at = self._now()
             duration = result.duration_seconds or 0.0
+            seq, at, wall = self._stamp()
             self._send(
                 AgentFinished(
-                    **self._header(),
+                    run_id=self.run_id,
+                    seq=seq,
+                    at=at,
+                    time=wall,
                     agent=agent.name,
                     output=text,
                     usage=result.usage,
@@ -671,87 +684,64 @@ class EnsembleRun:
     async def _generate(
         self, provider: Provider, settings: AgentSettings, request: GenerationRequest
     ) -> tuple[Generation, Usage]:
-        """One attempt with its slots; its usage (a failed or cancelled one's too) is added to
-        the agent's."""
-        name = request.agent
-        result = self.results[name]
-        attempt = result.attempts + 1  # the agent's attempt in the run (fallback included)
-        live = True
-        streamed: list[str] = []
+        """One attempt with its slots: announced once it holds them, then generated within its
+        timeouts; its usage (a failed or cancelled one's too) is added to the agent's."""
+        result = self.results[request.agent]
         cost = self._budget.attempt(request, settings.pricing()) if self._budget else None
-
-        def on_text(piece: str) -> None:
-            if not live:
-                logger.warning(
-                    "run %s: provider '%s' sent text for agent '%s' after its attempt ended; "
-                    "the text is dropped",
-                    self.run_id,
-                    settings.provider,
-                    name,
-                )
-                return
-            streamed.append(piece)
-            if cost is not None:
-                cost.streamed(piece)  # the budget sees the attempt's cost grow
-            self._send(AgentTextDelta(**self._header(), agent=name, attempt=attempt, text=piece))
-
-        def on_queued(slot: Slot) -> None:
-            result.status = AgentStatus.QUEUED
-            self._send(AgentQueued(**self._header(), agent=name, waiting_for=slot.waiting_for))
-
+        # The agent's attempt in the run (fallback included).
+        stream = _AttemptStream(self, result, result.attempts + 1, settings.provider, cost)
         slots = self._slots(provider, settings)
         try:
             if slots:
-                async with holding(slots, on_queued):
-                    generation = await self._attempt(provider, settings, request, on_text)
+                async with holding(slots, stream.queued):
+                    self._announce(result, settings)
+                    generation = await _generation(provider, settings, request, stream.text)
             else:
-                generation = await self._attempt(provider, settings, request, on_text)
+                self._announce(result, settings)
+                generation = await _generation(provider, settings, request, stream.text)
         except BaseException as exc:
             reported = exc.usage if isinstance(exc, ProviderError) else None
-            spent = reported or _streamed_usage(request, streamed)
+            spent = reported or stream.usage(request)
             if spent is not None:
                 _add_usage(result, settings.priced(spent))
             raise
         finally:
-            live = False
-            if cost is not None:
-                cost.end()
+            stream.end()
         usage = settings.priced(generation.usage)
         _add_usage(result, usage)
         return generation, usage
 
-    async def _attempt(
-        self,
-        provider: Provider,
-        settings: AgentSettings,
-        request: GenerationRequest,
-        on_text: Callable[[str], None],
-    ) -> Generation:
-        """One attempt, holding its slots: announce it, then generate within its timeout."""
-        name = request.agent
-        result = self.results[name]
+    def _announce(self, result: AgentResult, settings: AgentSettings) -> None:
+        """An attempt holds its slots and starts generating: say so."""
         result.status = AgentStatus.RUNNING
         result.attempts += 1
         if result.started_at is None:
             result.started_at = self._now()
-            self._order.append(name)
+            self._order.append(result.name)
+        seq, at, wall = self._stamp()
         self._send(
             AgentStarted(
-                **self._header(),
-                agent=name,
+                run_id=self.run_id,
+                seq=seq,
+                at=at,
+                time=wall,
+                agent=result.name,
                 model=settings.model,
                 provider=settings.provider,
                 profile=settings.profile,
                 attempt=result.attempts,
             )
         )
-        if settings.timeout_seconds is None and settings.idle_timeout_seconds is None:
-            return await provider.generate(request, on_text)
-        return await _generate_within_timeouts(provider, settings, request, on_text)
 
-    def _slots(self, provider: Provider, settings: AgentSettings) -> list[Slot]:
+    def _slots(self, provider: Provider, settings: AgentSettings) -> Sequence[Slot]:
         """The slots an attempt holds while generating: the run's own first, then the
         process-wide ones of its profile and its provider."""
+        if (
+            self._run_slot is None
+            and not settings.profile_max_concurrency
+            and not provider.default_max_concurrency
+        ):
+            return ()
         slots: list[Slot] = []
         if self._run_slot is not None:
             slots.append(self._run_slot)
@@ -763,11 +753,110 @@ class EnsembleRun:
             slots.append(shared_limits().provider(settings.provider, cap))
         return slots
 
+    def _outcomes(self, agent: Agent) -> Mapping[str, DependencyOutcome]:
+        """AGENT's dependencies' outcomes (a method of its own: a comprehension in `_attempts`
+        would keep `self` in a cell of every agent's coroutine)."""
+        if not agent.depends_on:
+            return _NO_OUTCOMES
+        return {dep: self._outcome(dep) for dep in agent.depends_on}
+
     def _outcome(self, name: str) -> DependencyOutcome:
         dep = self.results[name]
         if dep.status is AgentStatus.SUCCEEDED:
             return DependencyOutcome(dep.output)
         return DependencyOutcome(None, dep.error or dep.status.value)
+
+
+class _AttemptStream:
+    """The text of one attempt as it streams: each piece is published as a text delta and
+    counted by the budget while the attempt goes (a piece that comes later is dropped, with a
+    warning), and its size kept for the estimate of an attempt that fails after streaming.
+
+    One object per attempt, made before the agent's first await (a closure over the same
+    state costs nine cells, which a 1,000-agent fan-out pays in garbage collection)."""
+
+    __slots__ = ("_chars", "_cost", "_pieces", "_provider", "_result", "_run", "attempt", "live")
+
+    def __init__(
+        self,
+        run: EnsembleRun,
+        result: AgentResult,
+        attempt: int,
+        provider: str,
+        cost: AttemptCost | None,
+    ) -> None:
+        self._run = run
+        self._result = result
+        self._provider = provider
+        self._cost = cost
+        self._pieces = 0
+        self._chars = 0
+        self.attempt = attempt
+        self.live = True
+
+    def text(self, piece: str) -> None:
+        """The provider's `on_text`."""
+        run = self._run
+        if not self.live:
+            logger.warning(
+                "run %s: provider '%s' sent text for agent '%s' after its attempt ended; "
+                "the text is dropped",
+                run.run_id,
+                self._provider,
+                self._result.name,
+            )
+            return
+        self._pieces += 1
+        self._chars += len(piece)
+        if self._cost is not None:
+            self._cost.streamed(piece)  # the budget sees the attempt's cost grow
+        seq, at, wall = run._stamp()
+        run._send(
+            AgentTextDelta(
+                run_id=run.run_id,
+                seq=seq,
+                at=at,
+                time=wall,
+                agent=self._result.name,
+                attempt=self.attempt,
+                text=piece,
+            )
+        )
+
+    def queued(self, slot: Slot) -> None:
+        """`holding`'s `on_queued`: the agent waits for SLOT."""
+        self._result.status = AgentStatus.QUEUED
+        run = self._run
+        run._send(
+            AgentQueued(**run._header(), agent=self._result.name, waiting_for=slot.waiting_for)
+        )
+
+    def usage(self, request: GenerationRequest) -> TokenUsage | None:
+        """An estimate of what the attempt used when it streamed and then failed or was
+        cancelled (its provider could not say); None when nothing streamed."""
+        if not self._pieces:
+            return None
+        prompt = request.system_prompt + request.prompt
+        return TokenUsage(estimate_tokens(prompt), tokens_for_chars(self._chars), estimated=True)
+
+    def end(self) -> None:
+        """The attempt ended: later text is dropped, and the budget's estimate of it ends."""
+        self.live = False
+        if self._cost is not None:
+            self._cost.end()
+
+
+def _generation(
+    provider: Provider,
+    settings: AgentSettings,
+    request: GenerationRequest,
+    on_text: Callable[[str], None],
+) -> Coroutine[Any, Any, Generation]:
+    """PROVIDER's generation of REQUEST, within the attempt's timeouts if it has any (the
+    coroutine itself, not a wrapper: an attempt without timeouts awaits one layer less)."""
+    if settings.timeout_seconds is None and settings.idle_timeout_seconds is None:
+        return provider.generate(request, on_text)
+    return _generate_within_timeouts(provider, settings, request, on_text)
 
 
 async def _generate_within_timeouts(
@@ -827,12 +916,3 @@ async def cancel_quietly(task: asyncio.Task[object]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-def _streamed_usage(request: GenerationRequest, streamed: list[str]) -> TokenUsage | None:
-    """An estimate of what an attempt that streamed and then failed or was cancelled used
-    (its provider could not say); None when nothing streamed."""
-    if not streamed:
-        return None
-    prompt = request.system_prompt + request.prompt
-    return TokenUsage(estimate_tokens(prompt), estimate_tokens("".join(streamed)), estimated=True)

@@ -54,6 +54,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any, ClassVar
 
@@ -164,7 +165,15 @@ def _reply_text(options: Mapping[str, Any], request: GenerationRequest) -> str:
         "attempt": str(request.attempt),
         "model": request.model,
     }
-    return _PLACEHOLDER.sub(lambda match: values[match[1]], template)
+    parts = _template_parts(template)
+    # parts alternates text and placeholder names: text, name, text, ..., text.
+    return "".join(values[part] if index % 2 else part for index, part in enumerate(parts))
+
+
+@lru_cache(maxsize=256)
+def _template_parts(template: str) -> tuple[str, ...]:
+    """TEMPLATE split at its placeholders, each template once (thousands of agents share one)."""
+    return tuple(_PLACEHOLDER.split(template))
 
 
 def _split(text: str, chunks: Any) -> list[str]:
@@ -177,6 +186,8 @@ def _split(text: str, chunks: Any) -> list[str]:
     if count < 1:
         raise ProviderError(f"scripted option 'chunks' must be at least 1, not {chunks!r}")
     count = min(count, len(text))
+    if count == 1:
+        return [text]
     length = len(text)
     bounds = [i * length // count for i in range(count + 1)]
     return [text[start:end] for start, end in pairwise(bounds)]
