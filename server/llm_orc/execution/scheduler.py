@@ -405,6 +405,8 @@ class EnsembleRun:
     def _check_budget(self) -> None:
         """Raise `_BudgetReached` once the spent cost (streaming attempts' estimates included)
         reaches `max_cost`, unless every agent has already ended."""
+        if self._budget is None:  # checked once per ended agent: the usual case costs nothing
+            return
         record = self._budget_record()
         unfinished = (r.status in _UNFINISHED for r in self.results.values())
         if record is not None and record.reached and any(unfinished):
@@ -418,7 +420,7 @@ class EnsembleRun:
 
     def _start(self, name: str) -> None:
         agent = self._agents[name]
-        reason = self._blocking_dependency(agent)
+        reason = self._blocking_dependency(agent) if agent.depends_on else None
         if reason is not None:
             result = self.results[name]
             result.status = AgentStatus.SKIPPED
@@ -664,9 +666,9 @@ class EnsembleRun:
                     raise _AttemptFailed(str(exc), "invalid_json") from None
             result.status = AgentStatus.SUCCEEDED
             result.output = text
-            result.finished_at = self._now()
-            duration = result.duration_seconds or 0.0
             seq, at, wall = self._stamp()
+            result.finished_at = at
+            duration = result.duration_seconds or 0.0
             self._send(
                 AgentFinished(
                     run_id=self.run_id,
@@ -715,10 +717,10 @@ class EnsembleRun:
         """An attempt holds its slots and starts generating: say so."""
         result.status = AgentStatus.RUNNING
         result.attempts += 1
-        if result.started_at is None:
-            result.started_at = self._now()
-            self._order.append(result.name)
         seq, at, wall = self._stamp()
+        if result.started_at is None:
+            result.started_at = at
+            self._order.append(result.name)
         self._send(
             AgentStarted(
                 run_id=self.run_id,

@@ -108,8 +108,12 @@ class ScriptedProvider:
             input_tokens=len(request.system_prompt.split()) + len(request.prompt.split()),
             output_tokens=len(text.split()),
             model=request.model,
-            finish_reason=FinishReason(options.get("finish_reason", "stop")),
+            finish_reason=_finish_reason(options.get("finish_reason", "stop")),
         )
+
+
+def _finish_reason(value: Any) -> FinishReason:
+    return FinishReason.STOP if value == "stop" else FinishReason(value)
 
 
 def _flag(options: Mapping[str, Any], key: str) -> bool:
@@ -117,6 +121,10 @@ def _flag(options: Mapping[str, Any], key: str) -> bool:
 
 
 def _number(value: Any, key: str) -> float:
+    if type(value) is float or type(value) is int:  # the usual case, checked first: it is cheap
+        if value < 0:
+            raise ProviderError(f"scripted option '{key}' must not be negative, not {value!r}")
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ProviderError(f"scripted option '{key}' must be a number, not {value!r}")
     if value < 0:
@@ -126,7 +134,7 @@ def _number(value: Any, key: str) -> float:
 
 def _latency(options: Mapping[str, Any], agent: str) -> float:
     by_agent = options.get("latency_by_agent")
-    if isinstance(by_agent, Mapping) and agent in by_agent:
+    if by_agent is not None and isinstance(by_agent, Mapping) and agent in by_agent:
         return _number(by_agent[agent], "latency_by_agent")
     return _number(options.get("latency_seconds", 0), "latency_seconds")
 
@@ -140,8 +148,9 @@ def _failure(options: Mapping[str, Any], request: GenerationRequest) -> Provider
         fail_agents = (fail_agents,)
     if request.agent in fail_agents:
         return ProviderError("scripted failure")
-    fail_attempts = options.get("fail_attempts", 0)
-    if request.attempt <= _number(fail_attempts, "fail_attempts"):
+    if "fail_attempts" in options and request.attempt <= _number(
+        options["fail_attempts"], "fail_attempts"
+    ):
         return TransientProviderError(f"scripted transient failure (attempt {request.attempt})")
     return None
 
@@ -153,7 +162,7 @@ def _reply_text(options: Mapping[str, Any], request: GenerationRequest) -> str:
         return request.system_prompt
     template = options.get("reply", DEFAULT_REPLY)
     replies = options.get("replies")
-    if isinstance(replies, Mapping) and request.agent in replies:
+    if replies is not None and isinstance(replies, Mapping) and request.agent in replies:
         template = replies[request.agent]
     if not isinstance(template, str):
         raise ProviderError(f"scripted reply must be a string, not {template!r}")
@@ -165,9 +174,11 @@ def _reply_text(options: Mapping[str, Any], request: GenerationRequest) -> str:
         "attempt": str(request.attempt),
         "model": request.model,
     }
-    parts = _template_parts(template)
+    parts = list(_template_parts(template))
     # parts alternates text and placeholder names: text, name, text, ..., text.
-    return "".join(values[part] if index % 2 else part for index, part in enumerate(parts))
+    for index in range(1, len(parts), 2):
+        parts[index] = values[parts[index]]
+    return "".join(parts)
 
 
 @lru_cache(maxsize=256)
