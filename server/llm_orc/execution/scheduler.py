@@ -339,9 +339,10 @@ class EnsembleRun:
     async def _schedule(self) -> None:
         remaining = {name: len(set(deps)) for name, deps in self._graph.depends_on.items()}
         dependents = self._graph.dependents
+        loop = asyncio.get_running_loop()
         for name in self._graph.order:
             if remaining[name] == 0:
-                self._start(name)
+                self._start(name, loop)
         finished = 0
         while finished < len(remaining):
             ended = await self._done.get()
@@ -354,7 +355,7 @@ class EnsembleRun:
             for child in dict.fromkeys(dependents[ended]):
                 remaining[child] -= 1
                 if remaining[child] == 0:
-                    self._start(child)
+                    self._start(child, loop)
 
     # -- the budget -----------------------------------------------------------------------------
 
@@ -418,7 +419,7 @@ class EnsembleRun:
         if self._max_cost is not None and not self._stopping:
             self._done.put_nowait(None)
 
-    def _start(self, name: str) -> None:
+    def _start(self, name: str, loop: asyncio.AbstractEventLoop) -> None:
         agent = self._agents[name]
         reason = self._blocking_dependency(agent) if agent.depends_on else None
         if reason is not None:
@@ -429,7 +430,9 @@ class EnsembleRun:
             self._send(AgentSkipped(**self._header(), agent=name, reason=reason))
             self._done.put_nowait(name)
             return
-        self._tasks[name] = asyncio.create_task(self._run_agent(agent), name=f"agent:{name}")
+        # The loop's own create_task: asyncio.create_task names the task a second time.
+        task = loop.create_task(self._run_agent(agent), name=f"agent:{name}")
+        self._tasks[name] = task
 
     def _blocking_dependency(self, agent: Agent) -> str | None:
         if agent.on_dependency_failure == "continue":
