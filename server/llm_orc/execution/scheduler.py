@@ -712,7 +712,7 @@ class EnsembleRun:
             raise
         finally:
             stream.end()
-        usage = settings.priced(generation.usage)
+        usage = settings.priced(generation)  # its counts, without a TokenUsage copy
         _add_usage(result, usage)
         return generation, usage
 

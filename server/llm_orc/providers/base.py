@@ -18,6 +18,24 @@ class FinishReason(StrEnum):
     OTHER = "other"
 
 
+class TokenCounts(Protocol):
+    """The token counts of one attempt, as `TokenUsage` and `Generation` both carry them (a
+    run prices a generation's counts without copying them into a `TokenUsage` first)."""
+
+    @property
+    def input_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def cache_read_tokens(self) -> int: ...
+    @property
+    def cache_write_tokens(self) -> int: ...
+    @property
+    def reasoning_tokens(self) -> int: ...
+    @property
+    def estimated(self) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class TokenUsage:
     """What one attempt used. Cache and reasoning tokens are parts of the input/output counts."""
