@@ -216,6 +216,17 @@ class Ensemble(_StrictModel):
                 return agent
         raise KeyError(name)
 
+    def schema_valid_document(self) -> bool:
+        """Whether `to_document` is valid against the ensemble schema by construction: the
+        models enforce every rule of the schema but one across fields, which holds here (an
+        agent with a `model` and no `model_profile` names its `provider`). Proved by
+        `tests/unit/config/test_ensemble_model_to_schema.py`; a run of an ensemble built in
+        code skips the schema check when this says True (the other checks still run)."""
+        return all(
+            agent.model is None or agent.model_profile is not None or agent.provider is not None
+            for agent in self.agents
+        )
+
     def to_document(self) -> dict[str, Any]:
         """The ensemble as a schema-shaped document (what a YAML file would hold)."""
         doc = self.model_dump(mode="json", exclude_defaults=True, exclude={"source"})
