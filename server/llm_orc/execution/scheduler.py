@@ -526,9 +526,20 @@ class EnsembleRun:
     # -- one agent ----------------------------------------------------------------------------
 
     async def _run_agent(self, agent: Agent) -> None:
+        """The agent's attempts on its profile, then on its fallback profile if those fail; it
+        ends with a final status whatever happens (one coroutine: every layer of it is paid
+        per agent, in creation, garbage collection and each resumption)."""
         result = self.results[agent.name]
         try:
-            await self._run_with_fallback(agent, result)
+            profile = self.profiles.get(agent.profile_name)
+            fallback: ModelProfile | None = None
+            try:
+                await self._attempts(agent, resolve_settings(agent, profile), result)
+            except (_AttemptFailed, SettingsError) as failure:
+                fallback = self._fallback(agent, profile, result, failure)
+            if fallback is not None:
+                settings = resolve_settings(agent, fallback, fallback=True)
+                await self._attempts(agent, settings, result)
         except asyncio.CancelledError:
             if self._stopping:
                 raise
@@ -556,22 +567,24 @@ class EnsembleRun:
             AgentFailed(**self._header(), agent=result.name, error=message, error_type=error_type)
         )
 
-    async def _run_with_fallback(self, agent: Agent, result: AgentResult) -> None:
-        profile = self.profiles.get(agent.profile_name)
-        try:
-            settings = resolve_settings(agent, profile)
-            await self._attempts(agent, settings, result)
-            return
-        except (_AttemptFailed, SettingsError) as failure:
-            fallback_name = agent.fallback_model_profile or (
-                profile.fallback_model_profile if profile else None
-            )
-            fallback = self.profiles.get(fallback_name) if fallback_name else None
-            if fallback is None or fallback_name == agent.profile_name or self._stopping:
-                if isinstance(failure, SettingsError):
-                    raise _AttemptFailed(str(failure), "config") from None
-                raise
-            reason = str(failure)
+    def _fallback(
+        self,
+        agent: Agent,
+        profile: ModelProfile | None,
+        result: AgentResult,
+        failure: _AttemptFailed | SettingsError,
+    ) -> ModelProfile:
+        """The profile AGENT falls back to after FAILURE on its own, announced; re-raises the
+        failure when there is none (or the run is stopping)."""
+        fallback_name = agent.fallback_model_profile or (
+            profile.fallback_model_profile if profile else None
+        )
+        fallback = self.profiles.get(fallback_name) if fallback_name else None
+        if fallback is None or fallback_name == agent.profile_name or self._stopping:
+            if isinstance(failure, SettingsError):
+                raise _AttemptFailed(str(failure), "config") from None
+            raise failure
+        reason = str(failure)
         result.fallback = FallbackRecord(agent.profile_name, fallback.name, reason)
         self._send(
             AgentFallback(
@@ -582,8 +595,7 @@ class EnsembleRun:
                 error=reason,
             )
         )
-        settings = resolve_settings(agent, fallback, fallback=True)
-        await self._attempts(agent, settings, result)
+        return fallback
 
     async def _attempts(self, agent: Agent, settings: AgentSettings, result: AgentResult) -> None:
         provider = self._provider_of.get(settings.provider)
