@@ -338,7 +338,9 @@ class EnsembleRun:
 
     async def _schedule(self) -> None:
         remaining = {name: len(set(deps)) for name, deps in self._graph.depends_on.items()}
-        dependents = self._graph.dependents
+        # Only the agents that others wait for: an empty list per agent would live as long as
+        # the run (a fan-out's garbage collector would go through a thousand of them).
+        dependents = {name: kids for name, kids in self._graph.dependents.items() if kids}
         loop = asyncio.get_running_loop()
         for name in self._graph.order:
             if remaining[name] == 0:
@@ -352,7 +354,7 @@ class EnsembleRun:
             finished += 1
             if finished < len(remaining):
                 self._check_budget()
-            for child in dict.fromkeys(dependents[ended]):
+            for child in dict.fromkeys(dependents.get(ended, ())):
                 remaining[child] -= 1
                 if remaining[child] == 0:
                     self._start(child, loop)
