@@ -11,7 +11,10 @@ Figures per N:
 - bare asyncio floor / L: the same N sleeps as plain asyncio tasks, for reference.
 
 The overhead note splits (wall - L) into validation (`prepare_run`), the time until the last
-agent started (launching N tasks), and the rest (finishing them and building the result).
+agent started (launching N tasks; the first one's start shows the run's own set-up), and the
+rest (finishing them and building the result), and says how long garbage collection paused
+the run. Each agent's finishing work comes L after its start, so finishing that costs more
+per agent than starting shows up as a longer rest: the wall is L plus the slower of the two.
 
 At the largest N a third run takes a tracemalloc snapshot while every agent is in flight,
 and records the top allocation sites, to show where per-agent memory goes.
@@ -136,6 +139,9 @@ async def _measure(result: BenchmarkResult) -> None:
         execute = median([t.execute for t in timings])
         prepare = median([t.prepare for t in timings])
         launch = median([t.last_start for t in timings])
+        first = median([t.first_start for t in timings])
+        paused = median([t.gc_seconds for t in timings])
+        collections = median([t.gc_collections for t in timings])
         names = {f"agent-{i:04d}": () for i in range(n)}
         floor = median(
             [await asyncio_floor(names, dict.fromkeys(names, latency)) for _ in range(repeats)]
@@ -155,8 +161,9 @@ async def _measure(result: BenchmarkResult) -> None:
             (wall - latency) / n * 1e6,
             "µs",
             note=f"prepare (validation) {prepare * 1e3:.1f} ms + last agent started "
-            f"{launch * 1e3:.1f} ms into execute + the rest "
-            f"{(execute - latency - launch) * 1e3:.1f} ms",
+            f"{launch * 1e3:.1f} ms into execute (the first {first * 1e3:.1f} ms) + the rest "
+            f"{(execute - latency - launch) * 1e3:.1f} ms; garbage collection paused the run "
+            f"{paused * 1e3:.1f} ms ({collections:g} collections)",
         )
         result.add(
             f"N={n}: bare asyncio floor / L",
@@ -179,6 +186,9 @@ async def _measure(result: BenchmarkResult) -> None:
                 "prepare": round(t.prepare, 5),
                 "execute": round(t.execute, 5),
                 "last_agent_start": round(t.last_start, 5),
+                "first_agent_start": round(t.first_start, 5),
+                "gc_paused": round(t.gc_seconds, 5),
+                "gc_collections": t.gc_collections,
             }
             for t in timings
         ]

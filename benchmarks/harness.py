@@ -121,6 +121,11 @@ class RunTiming:
     status: str
     last_start: float
     """When the last agent started, in seconds since `execute` began (the run's own clock)."""
+    first_start: float = 0.0
+    """When the first agent started, on the same clock (before it: setting up the run)."""
+    gc_seconds: float = 0.0
+    """How long the garbage collector paused the run (prepare and execute)."""
+    gc_collections: int = 0
 
 
 async def time_run(
@@ -129,27 +134,56 @@ async def time_run(
     options: RunOptions | None = None,
 ) -> RunTiming:
     """Run ENSEMBLE the way `llm_orc.run` does (`prepare_run` then `execute`), timing both
-    steps, counting the events it emits (counted, not kept) and noting when the last agent
-    started."""
+    steps, counting the events it emits (counted, not kept), noting when the first and the last
+    agent started, and how long garbage collection paused it (`gc.callbacks`)."""
     from llm_orc.execution.events import AgentStarted, RunEvent
     from llm_orc.execution.runner import prepare_run
 
     events = 0
+    first_start: float | None = None
     last_start = 0.0
 
     def count(event: RunEvent) -> None:
-        nonlocal events, last_start
+        nonlocal events, first_start, last_start
         events += 1
         if type(event) is AgentStarted:
             last_start = event.at
+            if first_start is None:
+                first_start = event.at
+
+    paused = 0.0
+    collections = 0
+    began = 0.0
+
+    def collecting(phase: str, info: dict[str, Any]) -> None:
+        nonlocal paused, collections, began
+        if phase == "start":
+            began = time.perf_counter()
+        else:
+            paused += time.perf_counter() - began
+            collections += 1
 
     gc.collect()
-    t0 = time.perf_counter()
-    execution = prepare_run(ensemble, None, profiles=profiles, emit=count, options=options)
-    t1 = time.perf_counter()
-    result = await execution.execute()
-    t2 = time.perf_counter()
-    return RunTiming(t2 - t0, t1 - t0, t2 - t1, events, str(result.status), last_start)
+    gc.callbacks.append(collecting)
+    try:
+        t0 = time.perf_counter()
+        execution = prepare_run(ensemble, None, profiles=profiles, emit=count, options=options)
+        t1 = time.perf_counter()
+        result = await execution.execute()
+        t2 = time.perf_counter()
+    finally:
+        gc.callbacks.remove(collecting)
+    return RunTiming(
+        t2 - t0,
+        t1 - t0,
+        t2 - t1,
+        events,
+        str(result.status),
+        last_start,
+        first_start or 0.0,
+        paused,
+        collections,
+    )
 
 
 async def asyncio_floor(

@@ -10,7 +10,7 @@ from llm_orc.config.ensemble import Agent
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.events import Usage
 from llm_orc.pricing.cost import PRICE_FIELDS, Pricing, needs_table, pricing_for
-from llm_orc.providers.base import TokenUsage
+from llm_orc.providers.base import TokenCounts
 
 DEFAULT_SYSTEM_PROMPT = "You are {name}. Provide helpful analysis."
 
@@ -59,11 +59,11 @@ class AgentSettings:
     def needs_price_table(self) -> bool:
         return needs_table(self.provider, self.price_overrides())
 
-    def cost(self, tokens: TokenUsage) -> float | None:
+    def cost(self, tokens: TokenCounts) -> float | None:
         """USD for TOKENS (None: unknown; `pricing().reason` says why)."""
         return self.priced(tokens).cost
 
-    def priced(self, tokens: TokenUsage) -> Usage:
+    def priced(self, tokens: TokenCounts) -> Usage:
         """The usage of one attempt that used TOKENS: with its cost, or why it is unknown."""
         pricing = self.pricing()
         cost = pricing.cost(

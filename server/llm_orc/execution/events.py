@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from llm_orc.execution.result import RunResult
-    from llm_orc.providers.base import TokenUsage
+    from llm_orc.providers.base import TokenCounts
 
 
 UNKNOWN_COST = "the cost is unknown"
@@ -48,7 +48,7 @@ class Usage:
             object.__setattr__(self, "cost_reason", None)
 
     @classmethod
-    def of(cls, tokens: TokenUsage, cost: float | None, cost_reason: str | None = None) -> Usage:
+    def of(cls, tokens: TokenCounts, cost: float | None, cost_reason: str | None = None) -> Usage:
         """The usage of one attempt: its tokens and their cost (or why it is unknown)."""
         return cls(
             tokens.input_tokens,

@@ -33,9 +33,12 @@ def prepare_run(
         profiles = Workspace.discover().profiles
     if ensemble.source is None:
         # Built in code: apply the same checks the file validator applies (files were validated
-        # when loaded).
+        # when loaded), but the schema's when the models already enforced it.
         report = validate_ensemble_data(
-            ensemble.to_document(), profiles=profiles, providers=provider_names()
+            ensemble.to_document(),
+            profiles=profiles,
+            providers=provider_names(),
+            schema_valid=ensemble.schema_valid_document(),
         )
         if not report.ok:
             raise InvalidEnsembleError(f"<ensemble {ensemble.name}>", report.diagnostics)

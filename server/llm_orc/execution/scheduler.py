@@ -25,15 +25,23 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TypedDict
+from types import MappingProxyType
+from typing import Any, TypedDict
 
 from llm_orc.config.ensemble import Agent, Ensemble
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.agent_settings import AgentSettings, SettingsError, resolve_settings
-from llm_orc.execution.budget import BUDGET, BudgetMeter, BudgetRecord, check_max_cost, stop_reason
+from llm_orc.execution.budget import (
+    BUDGET,
+    AttemptCost,
+    BudgetMeter,
+    BudgetRecord,
+    check_max_cost,
+    stop_reason,
+)
 from llm_orc.execution.events import (
     NO_USAGE,
     AgentCancelled,
@@ -71,6 +79,7 @@ from llm_orc.providers.base import (
     RateLimitedError,
     TokenUsage,
     estimate_tokens,
+    tokens_for_chars,
 )
 from llm_orc.providers.registry import get_provider
 
@@ -86,6 +95,7 @@ CANCELLED = "the run was cancelled"
 CANCELLED_BEFORE_START = "the run was cancelled before it started"
 
 _STOPPABLE = (AgentStatus.RUNNING, AgentStatus.QUEUED)
+_NO_OUTCOMES: Mapping[str, DependencyOutcome] = MappingProxyType({})
 _UNFINISHED = (*_STOPPABLE, AgentStatus.PENDING)
 
 
@@ -223,21 +233,21 @@ class EnsembleRun:
 
     # -- events -------------------------------------------------------------------------------
 
-    def _header(self) -> _Header:
-        """The next event's common fields: its sequence number and both timestamps (the
-        wall-clock text is formatted once per millisecond: a busy run emits many in one)."""
+    def _stamp(self) -> tuple[int, float, str]:
+        """The next event's sequence number and both timestamps (the wall-clock text is
+        formatted once per millisecond: a busy run emits many in one)."""
         self._seq += 1
         millis = time.time_ns() // 1_000_000
         if millis != self._wall_millis:
             self._wall_millis = millis
             moment = datetime.fromtimestamp(millis / 1000, UTC)
             self._wall_text = moment.isoformat(timespec="milliseconds")
-        return {
-            "run_id": self.run_id,
-            "seq": self._seq,
-            "at": time.monotonic() - self._t0,
-            "time": self._wall_text,
-        }
+        return self._seq, time.monotonic() - self._t0, self._wall_text
+
+    def _header(self) -> _Header:
+        """The next event's common fields (`_stamp`, with the run id), as keyword arguments."""
+        seq, at, wall = self._stamp()
+        return {"run_id": self.run_id, "seq": seq, "at": at, "time": wall}
 
     def _send(self, event: RunEvent) -> None:
         """Publish EVENT; the hook's own exceptions never reach the run."""
@@ -328,10 +338,13 @@ class EnsembleRun:
 
     async def _schedule(self) -> None:
         remaining = {name: len(set(deps)) for name, deps in self._graph.depends_on.items()}
-        dependents = self._graph.dependents
+        # Only the agents that others wait for: an empty list per agent would live as long as
+        # the run (a fan-out's garbage collector would go through a thousand of them).
+        dependents = {name: kids for name, kids in self._graph.dependents.items() if kids}
+        loop = asyncio.get_running_loop()
         for name in self._graph.order:
             if remaining[name] == 0:
-                self._start(name)
+                self._start(name, loop)
         finished = 0
         while finished < len(remaining):
             ended = await self._done.get()
@@ -341,10 +354,10 @@ class EnsembleRun:
             finished += 1
             if finished < len(remaining):
                 self._check_budget()
-            for child in dict.fromkeys(dependents[ended]):
+            for child in dict.fromkeys(dependents.get(ended, ())):
                 remaining[child] -= 1
                 if remaining[child] == 0:
-                    self._start(child)
+                    self._start(child, loop)
 
     # -- the budget -----------------------------------------------------------------------------
 
@@ -395,6 +408,8 @@ class EnsembleRun:
     def _check_budget(self) -> None:
         """Raise `_BudgetReached` once the spent cost (streaming attempts' estimates included)
         reaches `max_cost`, unless every agent has already ended."""
+        if self._budget is None:  # checked once per ended agent: the usual case costs nothing
+            return
         record = self._budget_record()
         unfinished = (r.status in _UNFINISHED for r in self.results.values())
         if record is not None and record.reached and any(unfinished):
@@ -406,9 +421,9 @@ class EnsembleRun:
         if self._max_cost is not None and not self._stopping:
             self._done.put_nowait(None)
 
-    def _start(self, name: str) -> None:
+    def _start(self, name: str, loop: asyncio.AbstractEventLoop) -> None:
         agent = self._agents[name]
-        reason = self._blocking_dependency(agent)
+        reason = self._blocking_dependency(agent) if agent.depends_on else None
         if reason is not None:
             result = self.results[name]
             result.status = AgentStatus.SKIPPED
@@ -417,7 +432,9 @@ class EnsembleRun:
             self._send(AgentSkipped(**self._header(), agent=name, reason=reason))
             self._done.put_nowait(name)
             return
-        self._tasks[name] = asyncio.create_task(self._run_agent(agent), name=f"agent:{name}")
+        # The loop's own create_task: asyncio.create_task names the task a second time.
+        task = loop.create_task(self._run_agent(agent), name=f"agent:{name}")
+        self._tasks[name] = task
 
     def _blocking_dependency(self, agent: Agent) -> str | None:
         if agent.on_dependency_failure == "continue":
@@ -511,9 +528,20 @@ class EnsembleRun:
     # -- one agent ----------------------------------------------------------------------------
 
     async def _run_agent(self, agent: Agent) -> None:
+        """The agent's attempts on its profile, then on its fallback profile if those fail; it
+        ends with a final status whatever happens (one coroutine: every layer of it is paid
+        per agent, in creation, garbage collection and each resumption)."""
         result = self.results[agent.name]
         try:
-            await self._run_with_fallback(agent, result)
+            profile = self.profiles.get(agent.profile_name)
+            fallback: ModelProfile | None = None
+            try:
+                await self._attempts(agent, resolve_settings(agent, profile), result)
+            except (_AttemptFailed, SettingsError) as failure:
+                fallback = self._fallback(agent, profile, result, failure)
+            if fallback is not None:
+                settings = resolve_settings(agent, fallback, fallback=True)
+                await self._attempts(agent, settings, result)
         except asyncio.CancelledError:
             if self._stopping:
                 raise
@@ -541,22 +569,24 @@ class EnsembleRun:
             AgentFailed(**self._header(), agent=result.name, error=message, error_type=error_type)
         )
 
-    async def _run_with_fallback(self, agent: Agent, result: AgentResult) -> None:
-        profile = self.profiles.get(agent.profile_name)
-        try:
-            settings = resolve_settings(agent, profile)
-            await self._attempts(agent, settings, result)
-            return
-        except (_AttemptFailed, SettingsError) as failure:
-            fallback_name = agent.fallback_model_profile or (
-                profile.fallback_model_profile if profile else None
-            )
-            fallback = self.profiles.get(fallback_name) if fallback_name else None
-            if fallback is None or fallback_name == agent.profile_name or self._stopping:
-                if isinstance(failure, SettingsError):
-                    raise _AttemptFailed(str(failure), "config") from None
-                raise
-            reason = str(failure)
+    def _fallback(
+        self,
+        agent: Agent,
+        profile: ModelProfile | None,
+        result: AgentResult,
+        failure: _AttemptFailed | SettingsError,
+    ) -> ModelProfile:
+        """The profile AGENT falls back to after FAILURE on its own, announced; re-raises the
+        failure when there is none (or the run is stopping)."""
+        fallback_name = agent.fallback_model_profile or (
+            profile.fallback_model_profile if profile else None
+        )
+        fallback = self.profiles.get(fallback_name) if fallback_name else None
+        if fallback is None or fallback_name == agent.profile_name or self._stopping:
+            if isinstance(failure, SettingsError):
+                raise _AttemptFailed(str(failure), "config") from None
+            raise failure
+        reason = str(failure)
         result.fallback = FallbackRecord(agent.profile_name, fallback.name, reason)
         self._send(
             AgentFallback(
@@ -567,16 +597,14 @@ class EnsembleRun:
                 error=reason,
             )
         )
-        settings = resolve_settings(agent, fallback, fallback=True)
-        await self._attempts(agent, settings, result)
+        return fallback
 
     async def _attempts(self, agent: Agent, settings: AgentSettings, result: AgentResult) -> None:
         provider = self._provider_of.get(settings.provider)
         if provider is None:
             provider = self._provider_of[settings.provider] = self._providers(settings.provider)
         json_output = agent.json_output
-        deps = {dep: self._outcome(dep) for dep in agent.depends_on}
-        prompt = build_prompt(agent, self.task, deps)
+        prompt = build_prompt(agent, self.task, self._outcomes(agent))
         system_prompt = build_system_prompt(
             settings.system_prompt, json_output=json_output, json_schema=agent.output_schema
         )
@@ -655,11 +683,15 @@ class EnsembleRun:
                     raise _AttemptFailed(str(exc), "invalid_json") from None
             result.status = AgentStatus.SUCCEEDED
             result.output = text
-            result.finished_at = self._now()
+            seq, at, wall = self._stamp()
+            result.finished_at = at
             duration = result.duration_seconds or 0.0
             self._send(
                 AgentFinished(
-                    **self._header(),
+                    run_id=self.run_id,
+                    seq=seq,
+                    at=at,
+                    time=wall,
                     agent=agent.name,
                     output=text,
                     usage=result.usage,
@@ -671,87 +703,64 @@ class EnsembleRun:
     async def _generate(
         self, provider: Provider, settings: AgentSettings, request: GenerationRequest
     ) -> tuple[Generation, Usage]:
-        """One attempt with its slots; its usage (a failed or cancelled one's too) is added to
-        the agent's."""
-        name = request.agent
-        result = self.results[name]
-        attempt = result.attempts + 1  # the agent's attempt in the run (fallback included)
-        live = True
-        streamed: list[str] = []
+        """One attempt with its slots: announced once it holds them, then generated within its
+        timeouts; its usage (a failed or cancelled one's too) is added to the agent's."""
+        result = self.results[request.agent]
         cost = self._budget.attempt(request, settings.pricing()) if self._budget else None
-
-        def on_text(piece: str) -> None:
-            if not live:
-                logger.warning(
-                    "run %s: provider '%s' sent text for agent '%s' after its attempt ended; "
-                    "the text is dropped",
-                    self.run_id,
-                    settings.provider,
-                    name,
-                )
-                return
-            streamed.append(piece)
-            if cost is not None:
-                cost.streamed(piece)  # the budget sees the attempt's cost grow
-            self._send(AgentTextDelta(**self._header(), agent=name, attempt=attempt, text=piece))
-
-        def on_queued(slot: Slot) -> None:
-            result.status = AgentStatus.QUEUED
-            self._send(AgentQueued(**self._header(), agent=name, waiting_for=slot.waiting_for))
-
+        # The agent's attempt in the run (fallback included).
+        stream = _AttemptStream(self, result, result.attempts + 1, settings.provider, cost)
         slots = self._slots(provider, settings)
         try:
             if slots:
-                async with holding(slots, on_queued):
-                    generation = await self._attempt(provider, settings, request, on_text)
+                async with holding(slots, stream.queued):
+                    self._announce(result, settings)
+                    generation = await _generation(provider, settings, request, stream.text)
             else:
-                generation = await self._attempt(provider, settings, request, on_text)
+                self._announce(result, settings)
+                generation = await _generation(provider, settings, request, stream.text)
         except BaseException as exc:
             reported = exc.usage if isinstance(exc, ProviderError) else None
-            spent = reported or _streamed_usage(request, streamed)
+            spent = reported or stream.usage(request)
             if spent is not None:
                 _add_usage(result, settings.priced(spent))
             raise
         finally:
-            live = False
-            if cost is not None:
-                cost.end()
-        usage = settings.priced(generation.usage)
+            stream.end()
+        usage = settings.priced(generation)  # its counts, without a TokenUsage copy
         _add_usage(result, usage)
         return generation, usage
 
-    async def _attempt(
-        self,
-        provider: Provider,
-        settings: AgentSettings,
-        request: GenerationRequest,
-        on_text: Callable[[str], None],
-    ) -> Generation:
-        """One attempt, holding its slots: announce it, then generate within its timeout."""
-        name = request.agent
-        result = self.results[name]
+    def _announce(self, result: AgentResult, settings: AgentSettings) -> None:
+        """An attempt holds its slots and starts generating: say so."""
         result.status = AgentStatus.RUNNING
         result.attempts += 1
+        seq, at, wall = self._stamp()
         if result.started_at is None:
-            result.started_at = self._now()
-            self._order.append(name)
+            result.started_at = at
+            self._order.append(result.name)
         self._send(
             AgentStarted(
-                **self._header(),
-                agent=name,
+                run_id=self.run_id,
+                seq=seq,
+                at=at,
+                time=wall,
+                agent=result.name,
                 model=settings.model,
                 provider=settings.provider,
                 profile=settings.profile,
                 attempt=result.attempts,
             )
         )
-        if settings.timeout_seconds is None and settings.idle_timeout_seconds is None:
-            return await provider.generate(request, on_text)
-        return await _generate_within_timeouts(provider, settings, request, on_text)
 
-    def _slots(self, provider: Provider, settings: AgentSettings) -> list[Slot]:
+    def _slots(self, provider: Provider, settings: AgentSettings) -> Sequence[Slot]:
         """The slots an attempt holds while generating: the run's own first, then the
         process-wide ones of its profile and its provider."""
+        if (
+            self._run_slot is None
+            and not settings.profile_max_concurrency
+            and not provider.default_max_concurrency
+        ):
+            return ()
         slots: list[Slot] = []
         if self._run_slot is not None:
             slots.append(self._run_slot)
@@ -763,11 +772,110 @@ class EnsembleRun:
             slots.append(shared_limits().provider(settings.provider, cap))
         return slots
 
+    def _outcomes(self, agent: Agent) -> Mapping[str, DependencyOutcome]:
+        """AGENT's dependencies' outcomes (a method of its own: a comprehension in `_attempts`
+        would keep `self` in a cell of every agent's coroutine)."""
+        if not agent.depends_on:
+            return _NO_OUTCOMES
+        return {dep: self._outcome(dep) for dep in agent.depends_on}
+
     def _outcome(self, name: str) -> DependencyOutcome:
         dep = self.results[name]
         if dep.status is AgentStatus.SUCCEEDED:
             return DependencyOutcome(dep.output)
         return DependencyOutcome(None, dep.error or dep.status.value)
+
+
+class _AttemptStream:
+    """The text of one attempt as it streams: each piece is published as a text delta and
+    counted by the budget while the attempt goes (a piece that comes later is dropped, with a
+    warning), and its size kept for the estimate of an attempt that fails after streaming.
+
+    One object per attempt, made before the agent's first await (a closure over the same
+    state costs nine cells, which a 1,000-agent fan-out pays in garbage collection)."""
+
+    __slots__ = ("_chars", "_cost", "_pieces", "_provider", "_result", "_run", "attempt", "live")
+
+    def __init__(
+        self,
+        run: EnsembleRun,
+        result: AgentResult,
+        attempt: int,
+        provider: str,
+        cost: AttemptCost | None,
+    ) -> None:
+        self._run = run
+        self._result = result
+        self._provider = provider
+        self._cost = cost
+        self._pieces = 0
+        self._chars = 0
+        self.attempt = attempt
+        self.live = True
+
+    def text(self, piece: str) -> None:
+        """The provider's `on_text`."""
+        run = self._run
+        if not self.live:
+            logger.warning(
+                "run %s: provider '%s' sent text for agent '%s' after its attempt ended; "
+                "the text is dropped",
+                run.run_id,
+                self._provider,
+                self._result.name,
+            )
+            return
+        self._pieces += 1
+        self._chars += len(piece)
+        if self._cost is not None:
+            self._cost.streamed(piece)  # the budget sees the attempt's cost grow
+        seq, at, wall = run._stamp()
+        run._send(
+            AgentTextDelta(
+                run_id=run.run_id,
+                seq=seq,
+                at=at,
+                time=wall,
+                agent=self._result.name,
+                attempt=self.attempt,
+                text=piece,
+            )
+        )
+
+    def queued(self, slot: Slot) -> None:
+        """`holding`'s `on_queued`: the agent waits for SLOT."""
+        self._result.status = AgentStatus.QUEUED
+        run = self._run
+        run._send(
+            AgentQueued(**run._header(), agent=self._result.name, waiting_for=slot.waiting_for)
+        )
+
+    def usage(self, request: GenerationRequest) -> TokenUsage | None:
+        """An estimate of what the attempt used when it streamed and then failed or was
+        cancelled (its provider could not say); None when nothing streamed."""
+        if not self._pieces:
+            return None
+        prompt = request.system_prompt + request.prompt
+        return TokenUsage(estimate_tokens(prompt), tokens_for_chars(self._chars), estimated=True)
+
+    def end(self) -> None:
+        """The attempt ended: later text is dropped, and the budget's estimate of it ends."""
+        self.live = False
+        if self._cost is not None:
+            self._cost.end()
+
+
+def _generation(
+    provider: Provider,
+    settings: AgentSettings,
+    request: GenerationRequest,
+    on_text: Callable[[str], None],
+) -> Coroutine[Any, Any, Generation]:
+    """PROVIDER's generation of REQUEST, within the attempt's timeouts if it has any (the
+    coroutine itself, not a wrapper: an attempt without timeouts awaits one layer less)."""
+    if settings.timeout_seconds is None and settings.idle_timeout_seconds is None:
+        return provider.generate(request, on_text)
+    return _generate_within_timeouts(provider, settings, request, on_text)
 
 
 async def _generate_within_timeouts(
@@ -827,12 +935,3 @@ async def cancel_quietly(task: asyncio.Task[object]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-def _streamed_usage(request: GenerationRequest, streamed: list[str]) -> TokenUsage | None:
-    """An estimate of what an attempt that streamed and then failed or was cancelled used
-    (its provider could not say); None when nothing streamed."""
-    if not streamed:
-        return None
-    prompt = request.system_prompt + request.prompt
-    return TokenUsage(estimate_tokens(prompt), estimate_tokens("".join(streamed)), estimated=True)

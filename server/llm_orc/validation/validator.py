@@ -141,11 +141,16 @@ def validate_ensemble_data(
     *,
     profiles: Mapping[str, ModelProfile] | None = None,
     providers: Collection[str] | None = None,
+    schema_valid: bool = False,
 ) -> ValidationReport:
-    """The same checks for an ensemble built in code; every range is 0:0-0:0."""
+    """The same checks for an ensemble built in code; every range is 0:0-0:0. SCHEMA_VALID:
+    DATA is known to match the schema (`Ensemble.schema_valid_document`), so that one check
+    is left out."""
     source = SourceMap.without_positions()
     agents = agent_views(data)
-    found, _ = _ensemble_diagnostics(data, agents, source, profiles, providers, ())
+    found, _ = _ensemble_diagnostics(
+        data, agents, source, profiles, providers, (), check_schema=not schema_valid
+    )
     return _report(found, data, source, agents)
 
 
@@ -181,18 +186,24 @@ def _ensemble_diagnostics(
     finite: bool = False,
     wait_for_prices: bool = True,
     valid_agents: frozenset[int] = frozenset(),
+    check_schema: bool = True,
 ) -> tuple[list[Diagnostic], bool]:
     """Every check of an ensemble document (FINITE: its YAML holds no NaN or infinity;
-    VALID_AGENTS: id() of agent mappings known to pass the schema), and whether a check was
-    left out until the price table is loaded."""
+    VALID_AGENTS: id() of agent mappings known to pass the schema; CHECK_SCHEMA false: it is
+    known to match the schema), and whether a check was left out until the price table is
+    loaded."""
     waits = False
-    out = schema_diagnostics(
-        "ensemble",
-        data,
-        source,
-        root_noun="the ensemble",
-        item_nouns=_ENSEMBLE_NOUNS,
-        valid_items=valid_agents,
+    out = (
+        schema_diagnostics(
+            "ensemble",
+            data,
+            source,
+            root_noun="the ensemble",
+            item_nouns=_ENSEMBLE_NOUNS,
+            valid_items=valid_agents,
+        )
+        if check_schema
+        else []
     )
     out += graph_diagnostics(agents, source)
     if profiles is not None:

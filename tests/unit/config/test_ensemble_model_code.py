@@ -123,3 +123,17 @@ def test_long_form_dependencies_are_names_and_a_condition_is_not_dropped_silentl
     assert Agent(name="b", depends_on=long_form).depends_on == ("a",)
     conditional: Any = [{"agent_name": "a", "condition": "x"}]
     assert "'depends_on.0'" in str(error_of(lambda: Agent(name="b", depends_on=conditional)))
+
+
+def test_models_compare_by_value_and_an_equal_retry_policy_is_left_out_of_the_document() -> None:
+    shared, copy = Agent(name="a"), Agent(name="a", retries=RetryPolicy(count=0))
+    assert shared.retries is not copy.retries
+    assert shared == copy and shared == shared
+    assert shared != Agent(name="a", retries=RetryPolicy(count=1))
+    assert RetryPolicy() == RetryPolicy(count=0) and hash(RetryPolicy()) == hash(RetryPolicy())
+    ensemble = Ensemble(name="e", agents=(shared, copy, Agent(name="b", retries=2)))
+    assert [doc.get("retries") for doc in ensemble.to_document()["agents"]] == [
+        None,
+        None,
+        {"count": 2, "initial_delay_seconds": 1.0, "max_delay_seconds": 30.0},
+    ]

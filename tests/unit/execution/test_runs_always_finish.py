@@ -524,3 +524,49 @@ async def test_an_agent_whose_provider_turns_the_stop_into_an_error_is_cancelled
     assert "agent_retrying" not in kinds and "agent_fallback" not in kinds
     assert "agent_failed" not in kinds
     assert "did not stop" not in caplog.text
+
+
+class StreamsThenFails:
+    """Streams a few pieces (an empty one among them), then fails without reporting usage."""
+
+    name: ClassVar[str] = "streams-then-fails"
+    default_max_concurrency: ClassVar[int | None] = None
+
+    async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
+        for piece in ("abcd", "", "efghi"):
+            on_text(piece)
+        raise ProviderError("the connection dropped")
+
+
+class FailsAtOnce:
+    """Fails before any text, without reporting usage."""
+
+    name: ClassVar[str] = "fails-at-once"
+    default_max_concurrency: ClassVar[int | None] = None
+
+    async def generate(self, request: GenerationRequest, on_text: TextSink) -> Generation:
+        raise ProviderError("refused")
+
+
+async def test_a_failed_attempt_is_charged_the_estimate_of_what_it_streamed() -> None:
+    register_provider("streams-then-fails", StreamsThenFails())
+    register_provider("fails-at-once", FailsAtOnce())
+    profiles = scripted_profiles()
+    profiles["drops"] = ModelProfile(name="drops", model="m", provider="streams-then-fails")
+    profiles["refuses"] = ModelProfile(name="refuses", model="m", provider="fails-at-once")
+    events: list[RunEvent] = []
+    ens = ensemble(
+        agent("drops", profile="drops", system_prompt="s" * 8),
+        agent("refuses", profile="refuses"),
+    )
+    run = EnsembleRun(ens, "t" * 8, profiles, emit=events.append)
+    result = assert_invariant(events, await asyncio.wait_for(run.execute(), GUARD_SECONDS))
+    drops = result.agent("drops")
+    assert drops.status is AgentStatus.FAILED
+    # 16 prompt characters are 4 tokens; the 9 streamed characters are 3 (four a token).
+    usage = drops.usage
+    assert (usage.input_tokens, usage.output_tokens, usage.estimated) == (4, 3, True)
+    texts = [e.text for e in events if isinstance(e, AgentTextDelta) and e.agent == "drops"]
+    assert texts == ["abcd", "", "efghi"]
+    refused = result.agent("refuses").usage
+    assert (refused.input_tokens, refused.output_tokens, refused.estimated) == (0, 0, False)

@@ -10,7 +10,7 @@ from typing import ClassVar
 import jsonschema
 import pytest
 
-from llm_orc.config.ensemble import Ensemble
+from llm_orc.config.ensemble import Agent, Ensemble
 from llm_orc.config.profiles import ModelProfile
 from llm_orc.execution.events import (
     AgentCancelled,
@@ -426,6 +426,8 @@ async def test_default_task_is_the_input_when_none_is_given() -> None:
         (lambda: ensemble(agent("a", "b"), agent("b", "a")), "dependency-cycle"),
         (lambda: ensemble(agent("a", "ghost")), "missing-dependency"),
         (lambda: ensemble(agent("a", profile="nope")), "unknown-profile"),
+        # The schema's one rule the models do not enforce: it is still checked.
+        (lambda: ensemble(Agent(name="a", model="m")), "missing-key"),
     ],
 )
 async def test_invalid_code_built_ensembles_fail_before_any_model_is_called(
