@@ -68,7 +68,12 @@ def find_cycles(depends_on: Mapping[str, Iterable[str]]) -> list[tuple[str, ...]
         name: [dep for dep in dict.fromkeys(deps) if dep in depends_on]
         for name, deps in depends_on.items()
     }
-    component = _cyclic_components(graph)
+    # Only a name with an edge out can be on a cycle, and only through edges to such names:
+    # the search walks those (a fan-out's agents, with no dependencies, leave nothing to walk).
+    leaving = {name: [dep for dep in deps if graph[dep]] for name, deps in graph.items() if deps}
+    component = _cyclic_components(leaving)
+    if not component:
+        return []
     order = {name: index for index, name in enumerate(graph)}
     covered: set[tuple[str, str]] = set()
     cycles: list[tuple[str, ...]] = []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from diagnostic_asserts import assert_diag, assert_only, span
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llm_orc.validation import find_cycles, validate_ensemble_text
 
@@ -124,3 +126,38 @@ def test_find_cycles_handles_long_chains_without_recursion_limits() -> None:
     [cycle] = find_cycles(graph)
     assert len(cycle) == 5000
     assert cycle[0] == "n0"
+
+
+_NAMES = ("a", "b", "c", "d", "e", "f")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(_NAMES),
+        st.lists(st.sampled_from((*_NAMES, "missing")), max_size=4),
+        max_size=len(_NAMES),
+    )
+)
+def test_find_cycles_reports_exactly_the_edges_that_lie_on_a_cycle(
+    graph: dict[str, list[str]],
+) -> None:
+    """Against brute force: an edge u -> v is on a cycle when v reaches u; every returned
+    cycle is made of real edges, and together they cover each such edge."""
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in graph.get(todo.pop(), ()):
+                if nxt == goal:
+                    return True
+                if nxt in graph and nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return start == goal
+
+    on_cycle = {(u, v) for u, vs in graph.items() for v in vs if v in graph and reaches(v, u)}
+    cycles = find_cycles(graph)
+    covered = {(c[i], c[(i + 1) % len(c)]) for c in cycles for i in range(len(c))}
+    assert covered <= {(u, v) for u, vs in graph.items() for v in vs}
+    assert covered == on_cycle
