@@ -138,6 +138,11 @@ def _environment(home: Path) -> dict[str, str]:
     )
     for key in ("OPENAI_API_KEY", "PYTHONPROFILEIMPORTTIME", "PYTHONDEVMODE"):
         env.pop(key, None)
+    # Both tools keep their bytecode, as installed packages do (the warm-up writes it), in a
+    # folder of the benchmark's own: not compiled again on every start where the environment
+    # says not to write it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(home / "pycache")
     return env
 
 

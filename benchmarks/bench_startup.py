@@ -2,7 +2,11 @@
 
 The command is the real console script next to the interpreter (`<bin>/llm-orc`) when it
 exists, else `python -m llm_orc.cli.main`; the result says which. Each command runs once to
-warm the OS and bytecode caches, then RUNS times; the figure is the median. The bare
+warm the OS and bytecode caches, then RUNS times; the figure is the median. The bytecode is
+cached as an installed package has it (pip compiles it at install), in a folder of the
+benchmark's own (`PYTHONPYCACHEPREFIX`), also where the environment says not to write it
+(`PYTHONDONTWRITEBYTECODE`): otherwise every start would compile each module changed since the
+last cache, and the figure would depend on the tree's history. The bare
 interpreter (`python -c pass`) is measured too: it is the floor no change here can go below.
 
 For regressions, `python -X importtime` of the validate command is recorded: the top imports
@@ -14,6 +18,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -27,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ENSEMBLE_FILE = "server/llm_orc/ensembles/code-review.yaml"
 TARGET_SECONDS = 0.3
 TOP = 5
+_PYCACHE = tempfile.TemporaryDirectory(prefix="llm-orc-bench-pycache-")
+"""Where the measured processes keep their bytecode (removed when the benchmark exits)."""
 
 
 def _command() -> tuple[list[str], str]:
@@ -45,8 +52,14 @@ def _importtime_command(args: list[str]) -> list[str]:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    for key in ("PYTHONPROFILEIMPORTTIME", "PYTHONDEVMODE", "PYTHONTRACEMALLOC"):
+    for key in (
+        "PYTHONPROFILEIMPORTTIME",
+        "PYTHONDEVMODE",
+        "PYTHONTRACEMALLOC",
+        "PYTHONDONTWRITEBYTECODE",
+    ):
         env.pop(key, None)
+    env["PYTHONPYCACHEPREFIX"] = _PYCACHE.name
     return env
 
 
