@@ -25,10 +25,10 @@ from llm_orc.validation.references import (
 )
 from llm_orc.validation.schema_errors import item_check, schema_diagnostics
 from llm_orc.validation.yaml_index import ParsedYaml, SourceMap, parse_yaml
-from llm_orc.validation.yaml_splice import SpliceState, parse_edit
 
 if TYPE_CHECKING:
     from llm_orc.config.profiles import ModelProfile
+    from llm_orc.validation.yaml_splice import SpliceState
 
 _AGENTS = "agents"
 _ENSEMBLE_NOUNS = {_AGENTS: "agent"}
@@ -92,6 +92,9 @@ def validate_ensemble_text(
     if previous is None and not for_edits:
         parsed, splice = parse_yaml(text), None
     else:
+        # Only an editor validates edits: `llm-orc validate` never loads the splice.
+        from llm_orc.validation.yaml_splice import parse_edit
+
         parsed, splice = parse_edit(text, previous.splice if previous else None)
     own = splice if splice is not None and splice.parsed is parsed else None
     if own is not None:  # the state of this very text (not one carried over from before)
