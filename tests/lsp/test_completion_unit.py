@@ -6,7 +6,7 @@ from lsprotocol import types
 
 from llm_orc.config.profiles import ModelProfile, builtin_profiles
 from llm_orc.lsp.features.completion import completion_items
-from support.lsp import apply_edits, as_tuple, text_with_cursor
+from support.lsp import apply_edits, by_label, edit_of, labels, text_with_cursor
 
 PROFILES = {
     **builtin_profiles(),
@@ -22,19 +22,6 @@ def complete(
 ) -> list[types.CompletionItem]:
     document, position = text_with_cursor(marked, encoding)
     return completion_items(document, position, PROFILES, PROVIDERS, trigger)
-
-
-def labels(items: list[types.CompletionItem]) -> list[str]:
-    return [item.label for item in items]
-
-
-def edit_of(item: types.CompletionItem) -> tuple[tuple[int, int, int, int], str]:
-    assert isinstance(item.text_edit, types.TextEdit)
-    return as_tuple(item.text_edit.range), item.text_edit.new_text
-
-
-def by_label(items: list[types.CompletionItem], label: str) -> types.CompletionItem:
-    return next(item for item in items if item.label == label)
 
 
 HEAD = "name: x\nagents:\n  - name: a\n    model_profile: fake\n"

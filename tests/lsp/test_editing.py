@@ -21,6 +21,8 @@ from support.lsp import (
     apply_edits,
     as_tuple,
     change_document,
+    complete,
+    ident,
     make_client,
     open_document,
     position_of,
@@ -43,20 +45,6 @@ agents:
 
 def ensemble_path(project: Path, name: str = "team.yaml") -> Path:
     return project / ".llm-orc" / "ensembles" / name
-
-
-def ident(document: str) -> types.TextDocumentIdentifier:
-    return types.TextDocumentIdentifier(uri=document)
-
-
-async def complete(
-    client: RecordingClient, document: str, position: types.Position
-) -> list[types.CompletionItem]:
-    result = await client.text_document_completion_async(
-        types.CompletionParams(text_document=ident(document), position=position)
-    )
-    assert isinstance(result, types.CompletionList)
-    return list(result.items)
 
 
 async def test_completion_of_keys_names_profiles_and_providers(

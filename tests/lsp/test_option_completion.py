@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from support.lsp import RecordingClient, as_tuple, open_document, position_of
+from support.lsp import RecordingClient, as_tuple, complete, ident, open_document, position_of
 
 CONFIG = """\
 model_profiles:
@@ -46,20 +46,6 @@ agents:
     options:
       ~
 """.replace("~", "")  # ~ marks where the cursor goes on an indented empty line
-
-
-def ident(document: str) -> types.TextDocumentIdentifier:
-    return types.TextDocumentIdentifier(uri=document)
-
-
-async def complete(
-    client: RecordingClient, document: str, position: types.Position
-) -> list[types.CompletionItem]:
-    result = await client.text_document_completion_async(
-        types.CompletionParams(text_document=ident(document), position=position)
-    )
-    assert isinstance(result, types.CompletionList)
-    return list(result.items)
 
 
 async def hover(

@@ -18,7 +18,7 @@ from llm_orc.providers import registry
 from llm_orc.providers.anthropic import AnthropicProvider
 from llm_orc.providers.local import LocalProvider
 from llm_orc.validation import validate_ensemble_text, validate_profiles_text
-from support.lsp import apply_edits, as_tuple, text_with_cursor
+from support.lsp import apply_edits, as_tuple, by_label, edit_of, labels, text_with_cursor
 
 PROFILES = {
     **builtin_profiles(),
@@ -61,19 +61,6 @@ def complete(
 ) -> list[types.CompletionItem]:
     document, position = text_with_cursor(marked)
     return completion_items(document, position, PROFILES, PROVIDERS, trigger, kind)
-
-
-def labels(items: list[types.CompletionItem]) -> list[str]:
-    return [item.label for item in items]
-
-
-def edit_of(item: types.CompletionItem) -> tuple[tuple[int, int, int, int], str]:
-    assert isinstance(item.text_edit, types.TextEdit)
-    return as_tuple(item.text_edit.range), item.text_edit.new_text
-
-
-def by_label(items: list[types.CompletionItem], label: str) -> types.CompletionItem:
-    return next(item for item in items if item.label == label)
 
 
 def agent(profile_line: str, options: str) -> str:

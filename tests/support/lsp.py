@@ -131,6 +131,35 @@ def as_tuple(range_: types.Range) -> tuple[int, int, int, int]:
     return (range_.start.line, range_.start.character, range_.end.line, range_.end.character)
 
 
+def ident(document: str) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(uri=document)
+
+
+async def complete(
+    client: LanguageClient, document: str, position: types.Position
+) -> list[types.CompletionItem]:
+    """The completion items at POSITION (the server answers with a list, never bare items)."""
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=ident(document), position=position)
+    )
+    assert isinstance(result, types.CompletionList)
+    return list(result.items)
+
+
+def labels(items: Sequence[types.CompletionItem]) -> list[str]:
+    return [item.label for item in items]
+
+
+def edit_of(item: types.CompletionItem) -> tuple[tuple[int, int, int, int], str]:
+    """What a completion item inserts, and where (its range as a tuple)."""
+    assert isinstance(item.text_edit, types.TextEdit)
+    return as_tuple(item.text_edit.range), item.text_edit.new_text
+
+
+def by_label(items: Sequence[types.CompletionItem], label: str) -> types.CompletionItem:
+    return next(item for item in items if item.label == label)
+
+
 async def execute_command(client: LanguageClient, command: str, *arguments: Any) -> Any:
     """Send workspace/executeCommand; the result as plain data (dicts and lists)."""
     result = await client.workspace_execute_command_async(
